@@ -1,0 +1,120 @@
+"""What every command shares: consoles, the error boundary, progress and logging."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+
+from reflekt_core import secrets
+from reflekt_core.errors import ReflektError, SchemaLoadErrors
+
+
+@dataclass
+class State:
+    debug: bool = False
+    verbose: bool = False
+
+
+state = State()
+
+
+def stdout() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    """One red line on stderr; secret values are scrubbed first."""
+    stderr().print(f"[red]error:[/red] {secrets.redact(message)}", markup=True, highlight=False)
+
+
+def _report(exc: ReflektError) -> None:
+    if isinstance(exc, SchemaLoadErrors):
+        for error in exc.errors:
+            print_error(str(error).replace("[", "\\["))
+    else:
+        print_error(str(exc).replace("[", "\\["))
+    if state.debug:
+        sys.stderr.write(secrets.redact(traceback.format_exc()))
+
+
+def boundary(func: Callable) -> Callable:
+    """The single CLI error boundary: ReflektError -> one line (each) and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ReflektError as exc:
+            _report(exc)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            print_error("interrupted")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary: anything else is our bug
+            if state.debug:
+                sys.stderr.write(secrets.redact(traceback.format_exc()))
+            print_error(f"internal error: {type(exc).__name__}: {exc} "
+                        "(re-run with --debug for the traceback, and please report it)".replace("[", "\\["))
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = secrets.redact(str(record.getMessage()))
+        record.args = ()
+        return True
+
+
+def setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=stderr(), show_path=False, show_time=verbose, markup=False)
+    handler.addFilter(_RedactingFilter())
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[handler], force=True)
+    for noisy in ("urllib3", "filelock", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def progress(label: str, threshold: int = 200) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """Yields (set_total, advance); a bar is drawn only on a terminal and for long runs."""
+    console = stderr()
+    if not console.is_terminal:
+        yield (lambda total: None), (lambda n: None)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True)
+    task = bar.add_task(label, total=None)
+    started = False
+
+    def set_total(total: int) -> None:
+        nonlocal started
+        bar.update(task, total=total)
+        if total >= threshold and not started:
+            bar.start()
+            started = True
+
+    try:
+        yield set_total, (lambda n: bar.advance(task, n))
+    finally:
+        if started:
+            bar.stop()

@@ -1,0 +1,63 @@
+"""``reflekt lint``: check schemas against the project's conventions and structural rules."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from reflekt_core.cli.common import boundary, progress, stdout
+from reflekt_core.cli.options import Exclude, ProjectDir, Select
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+
+
+@boundary
+def lint(
+    select: Select = None,
+    exclude: Exclude = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the report to this file instead of stdout.", show_default=False)] = None,
+    select_rules: Annotated[Optional[list[str]], typer.Option(
+        "--select-rules", help="Run only these rules (codes, names or name prefixes; comma-separated "
+        "or repeated).", show_default=False)] = None,
+    skip_rules: Annotated[Optional[list[str]], typer.Option(
+        "--skip-rules", help="Skip these rules (codes, names or name prefixes).", show_default=False)] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Lint event schemas. Exit 0 when no error-level violation, 1 when there is one, 2 on bad input."""
+    from reflekt_core.fsutil import atomic_write_text
+    from reflekt_core.lint.engine import lint_project
+    from reflekt_core.lint.reporters import REPORTERS
+    from reflekt_core.project import load_project
+
+    project = load_project(project_dir)
+    with progress("Linting") as (set_total, advance):
+        result = lint_project(project, select, exclude, select_rules=select_rules, skip_rules=skip_rules,
+                              progress=advance, on_count=set_total)
+    rendered = REPORTERS[format.value](result, project.dir)
+    if output:
+        if format is Format.text:
+            import io
+
+            from rich.console import Console
+
+            console = Console(record=True, width=200, file=io.StringIO())
+            console.print(rendered, markup=True)
+            rendered = console.export_text()
+        atomic_write_text(output, rendered if rendered.endswith("\n") else rendered + "\n")
+    elif format is Format.text:
+        stdout().print(rendered, markup=True)
+    else:
+        sys.stdout.write(rendered + "\n")
+    if not result.ok:
+        raise typer.Exit(1)

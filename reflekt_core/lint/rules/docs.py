@@ -1,0 +1,44 @@
+"""Descriptions: every event and every property says what it means."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reflekt_core.lint.result import Level
+from reflekt_core.lint.rule import Finding, LintContext, schema_rule
+from reflekt_core.schemas.model import EventSchema
+from reflekt_core.schemas.walk import iter_properties
+
+
+def _blank(value: object) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+@schema_rule("R301", "docs.event_description", Level.ERROR)
+def event_description(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """The event has a non-empty top-level ``description``.
+
+    Fails: ``{"self": {...}, "type": "object", ...}`` with no description
+    Passes: ``{"description": "A customer completed an order.", ...}``
+    """
+    if _blank(schema.doc.get("description")):
+        yield "/description", f"event '{schema.name}' has no description"
+
+
+@schema_rule("R302", "docs.property_description", Level.ERROR)
+def property_description(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """Every property, nested ones included, has a non-empty ``description``.
+
+    Fails: ``"order_id": {"type": "string"}``
+    Passes: ``"order_id": {"type": "string", "description": "The order's unique id."}``
+    """
+    for prop in iter_properties(schema.doc):
+        if not isinstance(prop.node, dict):
+            continue
+        if "description" not in prop.node:
+            yield prop.pointer, f"property '{prop.path}' has no description"
+        elif _blank(prop.node["description"]):
+            yield prop.pointer + "/description", f"property '{prop.path}' has an empty description"
+
+
+RULES = [event_description, property_description]

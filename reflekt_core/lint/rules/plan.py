@@ -1,0 +1,153 @@
+"""Plan-wide rules: versions of one event, and events against each other and the CDP."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from reflekt_core.lint.result import Level
+from reflekt_core.lint.rule import Finding, LintContext, plan_rule, schema_rule
+from reflekt_core.schemas.model import VERSION_PATTERN, EventSchema
+from reflekt_core.schemas.walk import iter_properties
+
+PlanFinding = tuple[EventSchema, Finding]
+
+
+def _versions_by_event(ctx: LintContext, schemas: Sequence[EventSchema]) -> dict[str, set[tuple[int, int]]]:
+    """Versions per event folder, from every file in the project (not just the selection)."""
+    versions: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for rel in ctx.all_files or [s.rel_path for s in schemas]:
+        folder, _, file_name = rel.rpartition("/")
+        match = VERSION_PATTERN.match(file_name[: -len(".json")])
+        if match:
+            versions[folder].add((int(match.group(1)), int(match.group(2))))
+    return versions
+
+
+def _gaps(versions: set[tuple[int, int]]) -> list[str]:
+    problems = []
+    majors = sorted({major for major, _ in versions})
+    expected_majors = list(range(1, (majors[-1] if majors else 0) + 1))
+    missing_majors = [m for m in expected_majors if m not in majors]
+    if missing_majors:
+        problems.append("missing major version(s) " + ", ".join(f"{m}-0" for m in missing_majors))
+    for major in majors:
+        minors = sorted(minor for m, minor in versions if m == major)
+        missing = [n for n in range(0, minors[-1] + 1) if n not in minors]
+        if missing:
+            problems.append("missing " + ", ".join(f"{major}-{n}" for n in missing))
+    return problems
+
+
+@plan_rule("R601", "plan.version_sequence", Level.ERROR)
+def version_sequence(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
+    """An event's versions start at ``1-0`` and have no gaps (``1-0, 1-1, 2-0``, not ``1-0, 1-2``).
+
+    Fails: files ``Order_Completed/1-0.json`` and ``Order_Completed/1-2.json``
+    Passes: files ``Order_Completed/1-0.json``, ``1-1.json`` and ``2-0.json``
+    """
+    versions = _versions_by_event(ctx, schemas)
+    reported: set[str] = set()
+    for schema in sorted(schemas, key=lambda s: s.rel_path):
+        folder = schema.event_dir
+        if folder in reported or folder not in versions:
+            continue
+        problems = _gaps(versions[folder])
+        if problems:
+            reported.add(folder)
+            yield schema, ("/self/version", f"versions of '{schema.name}' have gaps: {'; '.join(problems)}")
+
+
+def _loose_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _other_events(schemas: Sequence[EventSchema], ctx: LintContext) -> dict[str, str]:
+    """Event name per event folder: selected schemas by ``self.name``, others by folder name."""
+    names = {}
+    for rel in ctx.all_files:
+        folder = rel.rpartition("/")[0]
+        names[folder] = folder.rpartition("/")[2].replace("_", " ")
+    for schema in schemas:
+        names[schema.event_dir] = schema.name
+    return names
+
+
+def _clashes(schemas: Sequence[EventSchema], ctx: LintContext, key) -> Iterator[tuple[EventSchema, str]]:
+    names = _other_events(schemas, ctx)
+    groups: dict[str, dict[str, str]] = defaultdict(dict)
+    for folder, name in names.items():
+        groups[key(name)][folder] = name
+    for schema in sorted(schemas, key=lambda s: s.rel_path):
+        group = groups.get(key(schema.name), {})
+        others = sorted({name for folder, name in group.items()
+                         if folder != schema.event_dir and name != schema.name})
+        if others:
+            yield schema, ", ".join(f"'{o}'" for o in others)
+
+
+@plan_rule("R602", "plan.similar_event_names", Level.WARNING)
+def similar_event_names(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
+    """No two events have names that differ only by case, spaces or separators.
+
+    Fails: events ``Order Completed`` and ``order_completed``
+    Passes: events ``Order Completed`` and ``Order Refunded``
+    """
+    for schema, others in _clashes(schemas, ctx, _loose_key):
+        yield schema, ("/self/name", f"event '{schema.name}' differs only by case or separators from {others}")
+
+
+@plan_rule("R603", "plan.table_collision", Level.ERROR)
+def table_collision(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
+    """No two events land in the same warehouse table once the CDP snake-cases their names.
+
+    Fails (Segment): ``Order Completed`` and ``OrderCompleted`` (both ``order_completed``)
+    Passes: ``Order Completed`` and ``Order Refunded``
+    """
+    for layout in ctx.layouts.values():
+        tracks = [s for s in schemas if s.call_type == "track"]
+        for schema, others in _clashes(tracks, ctx, layout.table_name):
+            table = layout.table_name(schema.name)
+            yield schema, ("/self/name", f"event '{schema.name}' and {others} all load into the "
+                                         f"{layout.display_name} table '{table}'")
+
+
+@plan_rule("R604", "plan.duplicate_id", Level.ERROR)
+def duplicate_id(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
+    """No two schema files share one ``$id``.
+
+    Fails: two files both declaring ``"$id": "web/Order_Completed/1-0.json"``
+    Passes: each file's ``$id`` is its own path
+    """
+    by_id: dict[str, list[EventSchema]] = defaultdict(list)
+    for schema in schemas:
+        if isinstance(schema.doc.get("$id"), str):
+            by_id[schema.doc["$id"]].append(schema)
+    for schema_id, group in sorted(by_id.items()):
+        if len(group) > 1:
+            for schema in group:
+                others = ", ".join(s.rel_path for s in group if s is not schema)
+                yield schema, ("/$id", f"$id '{schema_id}' is also declared by {others}")
+
+
+@schema_rule("R605", "cdp.reserved_column", Level.WARNING)
+def reserved_column(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """No property lands on a column the CDP reserves for its own data (``user_id``, ``timestamp``...).
+
+    Fails (Segment, a track event): ``"properties": {"timestamp": {...}}``
+    Passes: ``"properties": {"ordered_at": {...}}``
+    """
+    for layout in ctx.layouts.values():
+        reserved = layout.reserved_columns.get(schema.call_type, frozenset())
+        for prop in iter_properties(schema.doc):
+            if "[]" in prop.path:  # array items are stored as JSON text, not as columns
+                continue
+            column = layout.column_name(prop.path)
+            if column in reserved:
+                yield prop.pointer, (f"property '{prop.path}' becomes column '{column}', which "
+                                     f"{layout.display_name} reserves on {schema.call_type} tables: "
+                                     f"{layout.collision_behaviour}; rename the property")
+
+
+RULES = [version_sequence, similar_event_names, table_collision, duplicate_id, reserved_column]

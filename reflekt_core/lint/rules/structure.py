@@ -1,0 +1,163 @@
+"""Structural checks in the spirit of Snowplow's igluctl lint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from reflekt_core.lint.result import Level
+from reflekt_core.lint.rule import Finding, LintContext, schema_rule
+from reflekt_core.lint.rules.types import declared_types
+from reflekt_core.schemas.model import EventSchema
+from reflekt_core.schemas.walk import iter_subschemas
+
+KNOWN_FORMATS = frozenset({
+    "date-time", "date", "time", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+    "uri", "uri-reference", "iri", "iri-reference", "uri-template", "json-pointer",
+    "relative-json-pointer", "regex", "uuid", "duration",
+})
+
+#: Keywords that only constrain values of one JSON type.
+KEYWORD_TYPES = {
+    "minLength": "string", "maxLength": "string", "pattern": "string", "format": "string",
+    "minimum": "number", "maximum": "number", "exclusiveMinimum": "number",
+    "exclusiveMaximum": "number", "multipleOf": "number",
+    "minItems": "array", "maxItems": "array", "uniqueItems": "array", "items": "array",
+    "additionalItems": "array", "contains": "array",
+    "minProperties": "object", "maxProperties": "object", "properties": "object",
+    "patternProperties": "object", "additionalProperties": "object", "required": "object",
+    "propertyNames": "object", "dependencies": "object",
+}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@schema_rule("R501", "structure.root_object", Level.ERROR)
+def root_object(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """The root of an event schema is ``"type": "object"`` with a ``properties`` object.
+
+    Fails: ``{"type": "array", ...}``
+    Passes: ``{"type": "object", "properties": {...}}``
+    """
+    if "object" not in declared_types(schema.doc):
+        yield "/type", "the root of an event schema must have \"type\": \"object\""
+    if not isinstance(schema.doc.get("properties"), dict):
+        yield "/properties", "the root of an event schema must have a \"properties\" object"
+
+
+@lru_cache(maxsize=1)
+def _draft7():
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(Draft7Validator.META_SCHEMA)
+
+
+@schema_rule("R502", "structure.valid_json_schema", Level.ERROR)
+def valid_json_schema(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """The schema is a valid draft-07 JSON Schema.
+
+    Fails: ``"order_id": {"type": "text"}``
+    Passes: ``"order_id": {"type": "string"}``
+    """
+    for error in _draft7().iter_errors(schema.doc):
+        pointer = "".join(f"/{p}" for p in error.absolute_path)
+        yield pointer, f"not valid draft-07 JSON Schema: {error.message}"
+
+
+def _ordered(node: dict, low: str, high: str, pointer: str, what: str) -> Iterator[Finding]:
+    lo, hi = node.get(low), node.get(high)
+    if _number(lo) and _number(hi) and lo > hi:
+        yield f"{pointer}/{low}", f"{low} ({lo}) is greater than {high} ({hi}): no {what} can be valid"
+
+
+@schema_rule("R503", "structure.min_max", Level.ERROR)
+def min_max(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """``minimum`` is not greater than ``maximum`` (exclusive bounds too).
+
+    Fails: ``{"type": "integer", "minimum": 10, "maximum": 1}``
+    Passes: ``{"type": "integer", "minimum": 1, "maximum": 10}``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        yield from _ordered(node, "minimum", "maximum", pointer, "number")
+        lo, hi = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+        if _number(lo) and _number(hi) and lo >= hi:
+            yield f"{pointer}/exclusiveMinimum", (f"exclusiveMinimum ({lo}) is not below "
+                                                  f"exclusiveMaximum ({hi}): no number can be valid")
+
+
+@schema_rule("R504", "structure.min_max_length", Level.ERROR)
+def min_max_length(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """``minLength`` is not greater than ``maxLength``.
+
+    Fails: ``{"type": "string", "minLength": 5, "maxLength": 2}``
+    Passes: ``{"type": "string", "minLength": 2, "maxLength": 5}``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        yield from _ordered(node, "minLength", "maxLength", pointer, "string")
+
+
+@schema_rule("R505", "structure.min_max_items", Level.ERROR)
+def min_max_items(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """``minItems`` is not greater than ``maxItems``.
+
+    Fails: ``{"type": "array", "minItems": 3, "maxItems": 1}``
+    Passes: ``{"type": "array", "minItems": 1, "maxItems": 3}``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        yield from _ordered(node, "minItems", "maxItems", pointer, "array")
+
+
+@schema_rule("R506", "structure.keyword_type", Level.WARNING)
+def keyword_type(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """Type-specific keywords match the declared type (``maxLength`` on a string, not a number).
+
+    Fails: ``{"type": "integer", "maxLength": 10}``
+    Passes: ``{"type": "string", "maxLength": 10}``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        types = set(declared_types(node))
+        if not types:
+            continue
+        if "integer" in types:
+            types.add("number")
+        for keyword, needs in KEYWORD_TYPES.items():
+            if keyword in node and needs not in types:
+                yield f"{pointer}/{keyword}", (f"'{keyword}' applies to {needs} values, but the type is "
+                                               f"{' or '.join(sorted(declared_types(node)))}: it has no effect")
+
+
+@schema_rule("R507", "structure.required_defined", Level.ERROR)
+def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """Every key in ``required`` is defined in ``properties``.
+
+    Fails: ``"properties": {"order_id": {...}}, "required": ["orderid"]``
+    Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        required, props = node.get("required"), node.get("properties")
+        if not isinstance(required, list):
+            continue
+        defined = props if isinstance(props, dict) else {}
+        for index, key in enumerate(required):
+            if isinstance(key, str) and key not in defined:
+                yield f"{pointer}/required/{index}", f"required key '{key}' is not defined in properties"
+
+
+@schema_rule("R508", "structure.unknown_format", Level.WARNING)
+def unknown_format(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """``format`` is one that JSON Schema defines (``date-time``, ``email``, ``uri``, ``uuid``...).
+
+    Fails: ``{"type": "string", "format": "datetime"}``
+    Passes: ``{"type": "string", "format": "date-time"}``
+    """
+    for pointer, node in iter_subschemas(schema.doc):
+        value = node.get("format")
+        if isinstance(value, str) and value not in KNOWN_FORMATS:
+            yield f"{pointer}/format", (f"unknown format '{value}': validators ignore it "
+                                        f"(known: {', '.join(sorted(KNOWN_FORMATS))})")
+
+
+RULES = [root_object, valid_json_schema, min_max, min_max_length, min_max_items, keyword_type,
+         required_defined, unknown_format]

@@ -1,0 +1,215 @@
+"""The Reflekt project: ``reflekt_project.yml``, found from the working directory upward."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reflekt_core.cdp import LAYOUTS
+from reflekt_core.configcheck import validate_config
+from reflekt_core.errors import ProjectConfigError
+from reflekt_core.yamlfile import load_yaml
+
+PROJECT_FILE = "reflekt_project.yml"
+SCHEMAS_DIR = "schemas"
+META_SCHEMA_PATH = ".reflekt/meta/1-0.json"
+
+CASINGS = ("title", "snake", "camel", "pascal", "any")
+DATA_TYPES = ("string", "integer", "number", "boolean", "object", "array", "any", "null")
+LEVELS = ("error", "warning", "info")
+
+_NAMING = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "casing": {"enum": list(CASINGS)},
+        "numbers": {"type": "boolean"},
+        "reserved": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_PREFIX = {"type": "string", "pattern": r"^[A-Za-z0-9_]*$",
+           "description": "use letters, digits and underscores only"}
+
+#: JSON Schema of reflekt_project.yml; validation errors name the key and the allowed values.
+PROJECT_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["version", "name", "vendor"],
+    "properties": {
+        "version": {"type": ["number", "string"]},
+        "name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+                 "description": "use letters, digits and underscores, not starting with a digit"},
+        "vendor": {"type": "string", "minLength": 1},
+        "default_profile": {"type": "string"},
+        "profiles_path": {"type": "string"},
+        "schemas": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"conventions": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "event": _NAMING, "property": _NAMING,
+                    "data_types": {"type": "array", "items": {"enum": list(DATA_TYPES)}},
+                },
+            }},
+        },
+        "registry": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"avo": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"branches": {"type": "object",
+                                            "additionalProperties": {"type": "string"}}},
+            }},
+        },
+        "artifacts": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"dbt": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "sources": {"type": "object", "additionalProperties": False,
+                                "properties": {"prefix": _PREFIX}},
+                    "models": {"type": "object", "additionalProperties": False,
+                               "properties": {"prefix": _PREFIX,
+                                              "filter": {"type": ["string", "null"]}}},
+                    "docs": {"type": "object", "additionalProperties": False,
+                             "properties": {
+                                 "prefix": _PREFIX,
+                                 "in_folder": {"type": "boolean"},
+                                 "tests": {"type": ["object", "null"], "additionalProperties": {
+                                     "type": "array",
+                                     "items": {"type": ["string", "object"]}}},
+                             }},
+                },
+            }},
+        },
+        "lint": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "select": {"type": "array", "items": {"type": "string"}},
+                "skip": {"type": "array", "items": {"type": "string"}},
+                "levels": {"type": "object", "additionalProperties": {"enum": list(LEVELS)}},
+                "cdp": {"type": "array", "items": {"enum": sorted(LAYOUTS)}},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class NamingConvention:
+    casing: str = "any"
+    numbers: bool = True
+    reserved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DbtSettings:
+    sources_prefix: str = "__src_"
+    models_prefix: str = "stg_"
+    models_filter: str = ""
+    docs_prefix: str = "_stg_"
+    docs_in_folder: bool = False
+    docs_tests: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    select: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    levels: dict[str, str] = field(default_factory=dict)
+    cdp: tuple[str, ...] = ("segment",)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, validated ``reflekt_project.yml``."""
+
+    dir: Path
+    name: str
+    vendor: str
+    version: str = "1.0"
+    default_profile: str | None = None
+    profiles_path: str | None = None
+    event_naming: NamingConvention = NamingConvention()
+    property_naming: NamingConvention = NamingConvention()
+    data_types: tuple[str, ...] = DATA_TYPES
+    avo_branches: dict[str, str] = field(default_factory=dict)
+    dbt: DbtSettings = DbtSettings()
+    lint: LintSettings = LintSettings()
+
+    @property
+    def path(self) -> Path:
+        return self.dir / PROJECT_FILE
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.dir / SCHEMAS_DIR
+
+    @property
+    def meta_schema_path(self) -> Path:
+        return self.schemas_dir / META_SCHEMA_PATH
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``reflekt_project.yml``."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise ProjectConfigError(
+        f"no {PROJECT_FILE} found in {start} or any parent folder",
+        hint="run the command inside a Reflekt project, pass --project-dir, or create one with 'reflekt init'")
+
+
+def resolve_project_dir(project_dir: Path | str | None) -> Path:
+    """``--project-dir`` (or ``REFLEKT_PROJECT_DIR``) if given, else search upward."""
+    given = project_dir or os.environ.get("REFLEKT_PROJECT_DIR")
+    if given:
+        folder = Path(given).expanduser().resolve()
+        if not (folder / PROJECT_FILE).is_file():
+            raise ProjectConfigError(f"no {PROJECT_FILE} in {folder}",
+                                     hint="check --project-dir, or create a project with 'reflekt init'")
+        return folder
+    return find_project_dir()
+
+
+def _naming(raw: dict[str, Any] | None) -> NamingConvention:
+    raw = raw or {}
+    return NamingConvention(casing=raw.get("casing", "any"), numbers=raw.get("numbers", True),
+                            reserved=tuple(raw.get("reserved") or ()))
+
+
+def load_project(project_dir: Path | str | None = None) -> Project:
+    """Find, parse and validate the project file; errors name file, line and key."""
+    folder = resolve_project_dir(project_dir)
+    doc = load_yaml(folder / PROJECT_FILE, ProjectConfigError)
+    if doc.data is None:
+        raise ProjectConfigError("the file is empty", where=str(doc.path),
+                                 hint="run 'reflekt init' for a template")
+    validate_config(doc, PROJECT_SCHEMA, ProjectConfigError, what="reflekt_project.yml")
+    raw = doc.data
+    conventions = (raw.get("schemas") or {}).get("conventions") or {}
+    dbt = (raw.get("artifacts") or {}).get("dbt") or {}
+    lint = raw.get("lint") or {}
+    return Project(
+        dir=folder,
+        name=raw["name"],
+        vendor=raw["vendor"],
+        version=str(raw["version"]),
+        default_profile=raw.get("default_profile"),
+        profiles_path=raw.get("profiles_path"),
+        event_naming=_naming(conventions.get("event")),
+        property_naming=_naming(conventions.get("property")),
+        data_types=tuple(conventions.get("data_types") or DATA_TYPES),
+        avo_branches=dict(((raw.get("registry") or {}).get("avo") or {}).get("branches") or {}),
+        dbt=DbtSettings(
+            sources_prefix=(dbt.get("sources") or {}).get("prefix", "__src_"),
+            models_prefix=(dbt.get("models") or {}).get("prefix", "stg_"),
+            models_filter=(dbt.get("models") or {}).get("filter") or "",
+            docs_prefix=(dbt.get("docs") or {}).get("prefix", "_stg_"),
+            docs_in_folder=(dbt.get("docs") or {}).get("in_folder", False),
+            docs_tests=dict((dbt.get("docs") or {}).get("tests") or {}),
+        ),
+        lint=LintSettings(select=tuple(lint.get("select") or ()), skip=tuple(lint.get("skip") or ()),
+                          levels=dict(lint.get("levels") or {}),
+                          cdp=tuple(lint.get("cdp") or ("segment",))),
+    )

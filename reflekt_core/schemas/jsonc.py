@@ -1,0 +1,41 @@
+"""JSON with ``//`` and ``/* */`` comments and trailing commas.
+
+Comments and trailing commas are blanked out with spaces (newlines kept), so the
+positions in any later ``json`` error still point at the user's own line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_TOKENS = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"'          # a string (left as is)
+    r"|//[^\n]*"                    # a line comment
+    r"|/\*.*?\*/"                   # a block comment
+    r"|,(?=\s*[\]}])",             # a trailing comma (lookahead sees blanked comments as spaces)
+    re.S,
+)
+
+
+def _blank(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text.startswith('"'):
+        return text
+    return re.sub(r"[^\n]", " ", text)
+
+
+def strip_jsonc(text: str) -> str:
+    """Blank out comments, then trailing commas, preserving every character position."""
+    without_comments = _TOKENS.sub(lambda m: m.group(0) if m.group(0).startswith(",") else _blank(m), text)
+    return _TOKENS.sub(_blank, without_comments)
+
+
+def loads(text: str):
+    """Parse strict JSON, falling back to JSON-with-comments only when needed."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        if "/" not in text and "," not in text:
+            raise
+    return json.loads(strip_jsonc(text))

@@ -1,0 +1,74 @@
+"""Read YAML config files keeping line numbers, so errors can say ``file:line``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from reflekt_core.errors import ReflektError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Parsed YAML data plus the node tree used to find the line of a key."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, keys: Sequence[str | int]) -> int | None:
+        """1-based line of the deepest node found along ``keys`` (None if unknown)."""
+        node, line = self.root, None
+        for key in keys:
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == str(key)), None)
+                if node is None:
+                    break
+                # Point at the key's own line rather than the value's.
+                line = node.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+        if line is None and self.root is not None:
+            line = self.root.start_mark.line + 1
+        return line
+
+    def where(self, keys: Sequence[str | int]) -> str:
+        line = self.line_of(keys)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+def load_yaml(path: Path, error: type[ReflektError]) -> YamlDocument:
+    """Parse a YAML file; raise ``error`` with file and line on failure."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", where=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read file: {exc.strerror if isinstance(exc, OSError) else exc}",
+                    where=str(path)) from None
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise error(f"invalid YAML: {exc.problem or exc.context}", where=where,
+                    hint="fix the YAML syntax at that line") from None
+    except yaml.YAMLError as exc:
+        raise error(f"invalid YAML: {exc}", where=str(path)) from None
+    return YamlDocument(path=path, data=data, root=root)
