@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Sequence
 
@@ -13,7 +14,6 @@ from reflekt_core.lint.rule import LintContext
 from reflekt_core.project import SCHEMAS_DIR, Project
 from reflekt_core.schemas import jsonc
 from reflekt_core.schemas.model import EventSchema
-from reflekt_core.schemas.walk import line_of_pointer
 
 
 def load_meta_validator(project: Project):
@@ -23,6 +23,8 @@ def load_meta_validator(project: Project):
         return None
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import SchemaError
+
+    from reflekt_core.validation import Validator
 
     try:
         meta = jsonc.loads(path.read_text(encoding="utf-8"))
@@ -36,7 +38,7 @@ def load_meta_validator(project: Project):
     except SchemaError as exc:
         raise SchemaLoadError(f"the meta-schema is not valid JSON Schema: {exc.message}",
                               where=str(path)) from None
-    return Draft7Validator(meta)
+    return Validator(meta)
 
 
 def build_context(project: Project, all_files: Sequence[str] = ()) -> LintContext:
@@ -49,32 +51,45 @@ def lint_schemas(schemas: Iterable[EventSchema], project: Project, *,
                  select_rules: Iterable[str] | None = None, skip_rules: Iterable[str] | None = None,
                  all_files: Sequence[str] = (), progress: Callable[[int], None] | None = None,
                  context: LintContext | None = None) -> LintResult:
-    """Lint ``schemas`` with the project's rules; ``all_files`` lets plan rules see unselected files."""
+    """Lint ``schemas`` with the project's rules; ``all_files`` lets plan rules see unselected files.
+
+    ``schemas`` may be a generator: each document is checked, then only a slim copy is kept
+    for the plan-wide rules, so memory stays flat for plans of many thousand events.
+    """
     rules = resolve_rules(project, select_rules, skip_rules)
     ctx = context or build_context(project, all_files)
-    schemas = list(schemas)
     result = LintResult(rule_codes=[rule.code for rule, _ in rules])
-    active = [s for s in schemas if s.lint_enabled]
-    result.schema_paths = [f"{SCHEMAS_DIR}/{s.rel_path}" for s in active]
-    result.skipped_paths = [f"{SCHEMAS_DIR}/{s.rel_path}" for s in schemas if not s.lint_enabled]
+    schema_rules = [(r, lvl) for r, lvl in rules if r.scope == "schema"]
+    plan_rules = [(r, lvl) for r, lvl in rules if r.scope == "plan"]
+    plan_view: list[EventSchema] = []
 
     def add(rule, level, schema: EventSchema, pointer: str, message: str) -> None:
         result.violations.append(Violation(
             code=rule.code, name=rule.name, level=level, schema_id=schema.id,
             path=f"{SCHEMAS_DIR}/{schema.rel_path}", pointer=pointer, message=message,
-            line=line_of_pointer(schema.text, pointer)))
+            line=schema.line_of(pointer)))
 
-    schema_rules = [(r, lvl) for r, lvl in rules if r.scope == "schema"]
-    for schema in active:
-        for rule, level in schema_rules:
-            for pointer, message in rule.check(schema, ctx):
+    # Documents form no reference cycles: pausing the cyclic GC saves its repeated full scans.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for schema in schemas:
+            if not schema.lint_enabled:
+                result.skipped_paths.append(f"{SCHEMAS_DIR}/{schema.rel_path}")
+                continue
+            result.schema_paths.append(f"{SCHEMAS_DIR}/{schema.rel_path}")
+            for rule, level in schema_rules:
+                for pointer, message in rule.check(schema, ctx):
+                    add(rule, level, schema, pointer, message)
+            plan_view.append(schema.slim())
+            if progress:
+                progress(1)
+        for rule, level in plan_rules:
+            for schema, (pointer, message) in rule.check(plan_view, ctx):
                 add(rule, level, schema, pointer, message)
-        if progress:
-            progress(1)
-    for rule, level in rules:
-        if rule.scope == "plan":
-            for schema, (pointer, message) in rule.check(active, ctx):
-                add(rule, level, schema, pointer, message)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     result.violations = result.sorted()
     return result
 
@@ -83,10 +98,26 @@ def lint_project(project: Project, select: list[str] | None = None, exclude: lis
                  select_rules: Iterable[str] | None = None, skip_rules: Iterable[str] | None = None,
                  progress: Callable[[int], None] | None = None,
                  on_count: Callable[[int], None] | None = None) -> LintResult:
-    """Select, load and lint a project's schemas: the one call behind ``reflekt lint``."""
-    from reflekt_core.schemas import load_selected
+    """Select, load and lint a project's schemas: the one call behind ``reflekt lint``.
+
+    Every file that fails to load is reported together in one :class:`SchemaLoadErrors`.
+    """
+    from reflekt_core.errors import SchemaLoadErrors, SelectionError
+    from reflekt_core.schemas.loader import iter_load, iter_schema_files
+    from reflekt_core.schemas.select import select_files
 
     resolve_rules(project, select_rules, skip_rules)  # fail on a bad rule name before any work
-    selection = load_selected(project.schemas_dir, select, exclude, on_count=on_count)
-    return lint_schemas(selection.schemas, project, select_rules=select_rules, skip_rules=skip_rules,
-                        all_files=selection.all_files, progress=progress)
+    if not project.schemas_dir.is_dir():
+        raise SelectionError(f"the schemas folder {project.schemas_dir} does not exist",
+                             hint="create it, or pull schemas with 'reflekt pull'")
+    all_files = iter_schema_files(project.schemas_dir)
+    files = select_files(all_files, select, exclude, project.schemas_dir)
+    if on_count:
+        on_count(len(files))
+    errors: list[SchemaLoadError] = []
+    result = lint_schemas(iter_load(project.schemas_dir, files, errors), project,
+                          select_rules=select_rules, skip_rules=skip_rules, all_files=all_files,
+                          progress=progress)
+    if errors:
+        raise SchemaLoadErrors(errors)
+    return result

@@ -8,6 +8,8 @@ digits stick to the letters before them. Verified against Segment's own vectors.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 
 def _lower(b: int) -> bool:
     return 97 <= b <= 122
@@ -21,6 +23,7 @@ def _digit(b: int) -> bool:
     return 48 <= b <= 57
 
 
+@lru_cache(maxsize=65536)
 def snakecase(name: str) -> str:
     """Segment's table/column name for an event, property, trait or context key."""
     data = name.encode("utf-8")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from reflekt_core.errors import SchemaLoadError, SchemaLoadErrors
@@ -86,18 +86,15 @@ def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
     return EventSchema(path=path, rel_path=rel_path, doc=doc, text=text)
 
 
-def load_schemas(schemas_dir: Path, rel_paths: Iterable[str],
-                 progress: Callable[[int], None] | None = None) -> list[EventSchema]:
-    """Load the given files; raise :class:`SchemaLoadErrors` listing every failure."""
-    schemas: list[EventSchema] = []
-    errors: list[SchemaLoadError] = []
+def iter_load(schemas_dir: Path, rel_paths: Iterable[str], errors: list[SchemaLoadError],
+              progress: Callable[[int], None] | None = None) -> Iterator[EventSchema]:
+    """Yield schemas one at a time; failures are appended to ``errors``, never skipped silently."""
     for rel in rel_paths:
         path = schemas_dir / rel
         try:
             with open(path, "rb") as handle:
                 raw = handle.read()
-            text = raw.decode("utf-8-sig")
-            schemas.append(parse_schema(path, rel, text))
+            yield parse_schema(path, rel, raw.decode("utf-8-sig"))
         except SchemaLoadError as exc:
             errors.append(exc)
         except UnicodeDecodeError as exc:
@@ -108,6 +105,13 @@ def load_schemas(schemas_dir: Path, rel_paths: Iterable[str],
                                           hint="check that the file exists and is readable"))
         if progress:
             progress(1)
+
+
+def load_schemas(schemas_dir: Path, rel_paths: Iterable[str],
+                 progress: Callable[[int], None] | None = None) -> list[EventSchema]:
+    """Load the given files; raise :class:`SchemaLoadErrors` listing every failure."""
+    errors: list[SchemaLoadError] = []
+    schemas = list(iter_load(schemas_dir, rel_paths, errors, progress))
     if errors:
         raise SchemaLoadErrors(errors)
     return schemas

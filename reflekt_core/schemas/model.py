@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from reflekt_core.schemas.walk import PropertyNode, iter_properties, iter_subschemas, line_of_pointer
 
 VERSION_PATTERN = re.compile(r"^(\d+)-(\d+)$")
 #: MAJOR-MINOR without leading zeros, as igluctl requires of SchemaVer.
@@ -25,6 +27,38 @@ class EventSchema:
     rel_path: str
     doc: dict[str, Any]
     text: str
+    _subschemas: list[tuple[str, dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
+    _properties: list[PropertyNode] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def subschemas(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every (pointer, subschema) in the document, computed once."""
+        if self._subschemas is None:
+            self._subschemas = iter_subschemas(self.doc)
+        return self._subschemas
+
+    @property
+    def property_nodes(self) -> list[PropertyNode]:
+        """Every named property, nested ones included, computed once."""
+        if self._properties is None:
+            self._properties = iter_properties(self.doc)
+        return self._properties
+
+    def slim(self) -> EventSchema:
+        """A copy keeping only what identifies the schema (``$id``, ``self``), for plan-wide
+        checks over thousands of schemas without holding every document in memory."""
+        kept = {k: self.doc[k] for k in ("$id", "self", "description") if k in self.doc}
+        return EventSchema(path=self.path, rel_path=self.rel_path, doc=kept, text="")
+
+    def line_of(self, pointer: str) -> int | None:
+        """Line of the member a JSON Pointer names (re-reads the file for a slim copy)."""
+        text = self.text
+        if not text:
+            try:
+                text = self.path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                return None
+        return line_of_pointer(text, pointer)
 
     @property
     def id(self) -> str:

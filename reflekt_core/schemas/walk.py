@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,32 +16,38 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def iter_subschemas(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(pointer, subschema)`` for the node and every schema nested in it.
+def iter_subschemas(node: Any, pointer: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every ``(pointer, subschema)`` in document order: the node and all schemas nested in it.
 
     A subschema with ``"lint": false`` is skipped along with everything below it.
+    Iterative, since schemas of thousands of events are walked on every lint.
     """
-    if not isinstance(node, dict) or node.get("lint") is False:
-        return
-    yield pointer, node
-    for keyword in _MAP_KEYWORDS:
-        children = node.get(keyword)
-        if isinstance(children, dict):
-            for key, child in children.items():
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{escape(str(key))}")
-    items = node.get("items")
-    if isinstance(items, dict):
-        yield from iter_subschemas(items, f"{pointer}/items")
-    elif isinstance(items, list):
-        for index, child in enumerate(items):
-            yield from iter_subschemas(child, f"{pointer}/items/{index}")
-    for keyword in _ONE_KEYWORDS:
-        yield from iter_subschemas(node.get(keyword), f"{pointer}/{keyword}")
-    for keyword in _LIST_KEYWORDS:
-        children = node.get(keyword)
-        if isinstance(children, list):
-            for index, child in enumerate(children):
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{index}")
+    found: list[tuple[str, dict[str, Any]]] = []
+    stack: list[tuple[str, Any]] = [(pointer, node)]
+    while stack:
+        here, current = stack.pop()
+        if not isinstance(current, dict) or current.get("lint") is False:
+            continue
+        found.append((here, current))
+        children: list[tuple[str, Any]] = []
+        for keyword in _MAP_KEYWORDS:
+            members = current.get(keyword)
+            if isinstance(members, dict):
+                children.extend((f"{here}/{keyword}/{escape(str(k))}", v) for k, v in members.items())
+        items = current.get("items")
+        if isinstance(items, dict):
+            children.append((f"{here}/items", items))
+        elif isinstance(items, list):
+            children.extend((f"{here}/items/{i}", v) for i, v in enumerate(items))
+        for keyword in _ONE_KEYWORDS:
+            if keyword in current:
+                children.append((f"{here}/{keyword}", current[keyword]))
+        for keyword in _LIST_KEYWORDS:
+            members = current.get(keyword)
+            if isinstance(members, list):
+                children.extend((f"{here}/{keyword}/{i}", v) for i, v in enumerate(members))
+        stack.extend(reversed(children))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,37 +61,45 @@ class PropertyNode:
     required: bool
 
 
-def _item_schemas(node: dict[str, Any], pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    items = node.get("items")
-    if isinstance(items, dict):
-        yield f"{pointer}/items", items
-    elif isinstance(items, list):
-        for index, child in enumerate(items):
-            if isinstance(child, dict):
-                yield f"{pointer}/items/{index}", child
+def _required(schema: dict[str, Any]) -> frozenset[str]:
+    required = schema.get("required")
+    if isinstance(required, list):
+        return frozenset(r for r in required if isinstance(r, str))
+    return frozenset()
 
 
-def iter_properties(schema: dict[str, Any], pointer: str = "", prefix: str = "") -> Iterator[PropertyNode]:
-    """Yield every property under ``properties``, recursing into objects and array items.
+def iter_properties(schema: dict[str, Any], pointer: str = "", prefix: str = "") -> list[PropertyNode]:
+    """Every property under ``properties``, depth first (a parent, then its children).
 
+    ``a.b`` names ``b`` inside object ``a``; ``a[].b`` names ``b`` in the items of array ``a``.
     A property with ``"lint": false`` is skipped with its children, as in reflekt 0.6.
     """
-    props = schema.get("properties")
+    found: list[PropertyNode] = []
+    _collect(schema, pointer, prefix, found)
+    return found
+
+
+def _collect(container: dict[str, Any], here: str, path_prefix: str, found: list[PropertyNode]) -> None:
+    props = container.get("properties")
     if not isinstance(props, dict):
         return
-    required = schema.get("required")
-    required = set(required) if isinstance(required, list) and all(
-        isinstance(r, str) for r in required) else set()
+    required = _required(container)
     for name, node in props.items():
         if isinstance(node, dict) and node.get("lint") is False:
             continue
-        child_pointer = f"{pointer}/properties/{escape(str(name))}"
-        path = f"{prefix}{name}"
-        yield PropertyNode(str(name), path, child_pointer, node, name in required)
-        if isinstance(node, dict):
-            yield from iter_properties(node, child_pointer, f"{path}.")
-            for item_pointer, item in _item_schemas(node, child_pointer):
-                yield from iter_properties(item, item_pointer, f"{path}[].")
+        child_pointer = f"{here}/properties/{escape(str(name))}"
+        path = f"{path_prefix}{name}"
+        found.append(PropertyNode(str(name), path, child_pointer, node, name in required))
+        if not isinstance(node, dict):
+            continue
+        _collect(node, child_pointer, f"{path}.", found)
+        items = node.get("items")
+        if isinstance(items, dict):
+            _collect(items, f"{child_pointer}/items", f"{path}[].", found)
+        elif isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict):
+                    _collect(item, f"{child_pointer}/items/{index}", f"{path}[].", found)
 
 
 def line_of_pointer(text: str, pointer: str) -> int | None:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
 from reflekt_core.schemas.model import EventSchema
-from reflekt_core.schemas.walk import iter_properties
 
 
 def _blank(value: object) -> bool:
@@ -32,7 +31,7 @@ def property_description(schema: EventSchema, ctx: LintContext) -> Iterator[Find
     Fails: ``"order_id": {"type": "string"}``
     Passes: ``"order_id": {"type": "string", "description": "The order's unique id."}``
     """
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         if not isinstance(prop.node, dict):
             continue
         if "description" not in prop.node:

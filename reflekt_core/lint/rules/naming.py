@@ -8,7 +8,6 @@ from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
 from reflekt_core.naming.casing import DESCRIPTIONS, follows, to_casing
 from reflekt_core.schemas.model import EventSchema
-from reflekt_core.schemas.walk import iter_properties
 
 
 def _has_digit(name: str) -> bool:
@@ -65,7 +64,7 @@ def property_casing(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     casing = ctx.project.property_naming.casing
     if casing == "any":
         return
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         if not follows(prop.name, casing):
             yield prop.pointer, (f"property '{prop.path}' is not {DESCRIPTIONS[casing]} "
                                  f"(expected e.g. '{to_casing(prop.name, casing)}')")
@@ -80,7 +79,7 @@ def property_numbers(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]
     """
     if ctx.project.property_naming.numbers:
         return
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         if _has_digit(prop.name):
             yield prop.pointer, f"property '{prop.path}' contains a number, which the conventions forbid"
 
@@ -95,7 +94,7 @@ def property_reserved(schema: EventSchema, ctx: LintContext) -> Iterator[Finding
     reserved = ctx.project.property_naming.reserved
     if not reserved:
         return
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         if _reserved(prop.name, reserved):
             yield prop.pointer, f"property '{prop.path}' is reserved by the project conventions"
 

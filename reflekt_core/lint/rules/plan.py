@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, plan_rule, schema_rule
 from reflekt_core.schemas.model import VERSION_PATTERN, EventSchema
-from reflekt_core.schemas.walk import iter_properties
 
 PlanFinding = tuple[EventSchema, Finding]
 
@@ -140,7 +139,7 @@ def reserved_column(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     """
     for layout in ctx.layouts.values():
         reserved = layout.reserved_columns.get(schema.call_type, frozenset())
-        for prop in iter_properties(schema.doc):
+        for prop in schema.property_nodes:
             if "[]" in prop.path:  # array items are stored as JSON text, not as columns
                 continue
             column = layout.column_name(prop.path)

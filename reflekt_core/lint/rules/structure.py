@@ -9,7 +9,6 @@ from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
 from reflekt_core.lint.rules.types import declared_types
 from reflekt_core.schemas.model import EventSchema
-from reflekt_core.schemas.walk import iter_subschemas
 
 KNOWN_FORMATS = frozenset({
     "date-time", "date", "time", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
@@ -51,7 +50,9 @@ def root_object(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
 def _draft7():
     from jsonschema import Draft7Validator
 
-    return Draft7Validator(Draft7Validator.META_SCHEMA)
+    from reflekt_core.validation import Validator
+
+    return Validator(Draft7Validator.META_SCHEMA)
 
 
 @schema_rule("R502", "structure.valid_json_schema", Level.ERROR)
@@ -67,7 +68,9 @@ def valid_json_schema(schema: EventSchema, ctx: LintContext) -> Iterator[Finding
 
 
 def _ordered(node: dict, low: str, high: str, pointer: str, what: str) -> Iterator[Finding]:
-    lo, hi = node.get(low), node.get(high)
+    if low not in node or high not in node:
+        return
+    lo, hi = node[low], node[high]
     if _number(lo) and _number(hi) and lo > hi:
         yield f"{pointer}/{low}", f"{low} ({lo}) is greater than {high} ({hi}): no {what} can be valid"
 
@@ -79,8 +82,10 @@ def min_max(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``{"type": "integer", "minimum": 10, "maximum": 1}``
     Passes: ``{"type": "integer", "minimum": 1, "maximum": 10}``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         yield from _ordered(node, "minimum", "maximum", pointer, "number")
+        if "exclusiveMinimum" not in node:
+            continue
         lo, hi = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
         if _number(lo) and _number(hi) and lo >= hi:
             yield f"{pointer}/exclusiveMinimum", (f"exclusiveMinimum ({lo}) is not below "
@@ -94,7 +99,7 @@ def min_max_length(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``{"type": "string", "minLength": 5, "maxLength": 2}``
     Passes: ``{"type": "string", "minLength": 2, "maxLength": 5}``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         yield from _ordered(node, "minLength", "maxLength", pointer, "string")
 
 
@@ -105,7 +110,7 @@ def min_max_items(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``{"type": "array", "minItems": 3, "maxItems": 1}``
     Passes: ``{"type": "array", "minItems": 1, "maxItems": 3}``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         yield from _ordered(node, "minItems", "maxItems", pointer, "array")
 
 
@@ -116,14 +121,15 @@ def keyword_type(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``{"type": "integer", "maxLength": 10}``
     Passes: ``{"type": "string", "maxLength": 10}``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         types = set(declared_types(node))
         if not types:
             continue
         if "integer" in types:
             types.add("number")
-        for keyword, needs in KEYWORD_TYPES.items():
-            if keyword in node and needs not in types:
+        for keyword in node:
+            needs = KEYWORD_TYPES.get(keyword)
+            if needs is not None and needs not in types:
                 yield f"{pointer}/{keyword}", (f"'{keyword}' applies to {needs} values, but the type is "
                                                f"{' or '.join(sorted(declared_types(node)))}: it has no effect")
 
@@ -135,7 +141,7 @@ def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]
     Fails: ``"properties": {"order_id": {...}}, "required": ["orderid"]``
     Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         required, props = node.get("required"), node.get("properties")
         if not isinstance(required, list):
             continue
@@ -152,7 +158,7 @@ def unknown_format(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``{"type": "string", "format": "datetime"}``
     Passes: ``{"type": "string", "format": "date-time"}``
     """
-    for pointer, node in iter_subschemas(schema.doc):
+    for pointer, node in schema.subschemas:
         value = node.get("format")
         if isinstance(value, str) and value not in KNOWN_FORMATS:
             yield f"{pointer}/format", (f"unknown format '{value}': validators ignore it "

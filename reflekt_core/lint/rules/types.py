@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
 from reflekt_core.schemas.model import EventSchema
-from reflekt_core.schemas.walk import iter_properties
 
 # A property typed through one of these keywords has a type even without "type".
 _TYPED_BY = ("$ref", "anyOf", "oneOf", "allOf", "enum", "const")
@@ -29,7 +28,7 @@ def property_type(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Fails: ``"order_id": {"description": "The order id."}``
     Passes: ``"order_id": {"type": "string", "description": "The order id."}``
     """
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         node = prop.node
         if not isinstance(node, dict):
             yield prop.pointer, f"property '{prop.path}' must be a schema object, not {type(node).__name__}"
@@ -45,7 +44,7 @@ def allowed_data_types(schema: EventSchema, ctx: LintContext) -> Iterator[Findin
     Passes (data_types with object): ``"cart": {"type": "object", ...}``
     """
     allowed = ctx.project.data_types
-    for prop in iter_properties(schema.doc):
+    for prop in schema.property_nodes:
         for type_name in declared_types(prop.node):
             if type_name not in allowed:
                 yield prop.pointer + "/type", (f"property '{prop.path}' has type '{type_name}', which is "

@@ -1,0 +1,3 @@
+from reflekt_core.cli.app import main
+
+main()
