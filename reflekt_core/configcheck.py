@@ -35,7 +35,7 @@ def _describe(error: ValidationError, show_values: bool) -> str:
         hint = f"; allowed keys: {', '.join(allowed_keys)}" if allowed_keys else ""
         return f"unknown key {unknown}{hint}"
     if validator == "required":
-        return error.message.replace(" is a required property", "") + " is required but missing"
+        return "is required but missing"
     if validator == "type":
         wanted = error.validator_value
         wanted = [wanted] if isinstance(wanted, str) else wanted
@@ -58,5 +58,8 @@ def validate_config(doc: YamlDocument, schema: dict[str, Any], error: type[Refle
         extra = sorted(set(worst.instance) - set(worst.schema.get("properties", {})))
         if extra:
             path = path + [extra[0]]
+    if worst.validator == "required":
+        missing = [k for k in worst.validator_value if k not in (worst.instance or {})]
+        path = path + missing[:1]
     raise error(f"key '{_dotted(path)}': {_describe(worst, show_values)}", where=doc.where(path),
                 hint=f"see the {what} reference in the README")

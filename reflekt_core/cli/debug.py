@@ -39,8 +39,8 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
                   f"default_profile={project.default_profile}", markup=False)
     try:
         files = iter_schema_files(project.schemas_dir) if project.schemas_dir.is_dir() else []
-        check("schemas", bool(files), f"{len(files)} schema files in {project.schemas_dir}"
-              if files else f"no schema files in {project.schemas_dir}")
+        check("schemas", True, f"{len(files)} schema files in {project.schemas_dir}"
+              if files else f"no schema files yet in {project.schemas_dir}")
         validator = load_meta_validator(project)
         check("meta-schema", True, str(project.meta_schema_path) if validator
               else "none (schemas/.reflekt/meta/1-0.json absent; R201 is not checked)")

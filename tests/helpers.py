@@ -1,0 +1,82 @@
+"""Helpers that build real Reflekt projects on disk for tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "jaffle_shop"
+VECTORS = ROOT.parent / "shared" / "reference" / "vectors"
+
+BASE_PROJECT: dict[str, Any] = {
+    "version": 1.0,
+    "name": "test_project",
+    "vendor": "com.test",
+    "default_profile": "dev",
+    "schemas": {"conventions": {
+        "event": {"casing": "title", "numbers": False, "reserved": []},
+        "property": {"casing": "snake", "numbers": False, "reserved": []},
+        "data_types": ["string", "integer", "number", "boolean", "object", "array", "null"],
+    }},
+}
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """``override`` merged into a copy of ``base``; a ``None`` value deletes the key."""
+    if not isinstance(base, dict) or not isinstance(override, dict):
+        return copy.deepcopy(override)
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = deep_merge(merged.get(key), value) if key in merged else copy.deepcopy(value)
+    return merged
+
+
+def base_schema(rel_path: str) -> dict[str, Any]:
+    """A lint-clean schema for ``plan/Event_Name/M-N.json``."""
+    folder, _, file_name = rel_path.rpartition("/")
+    name = folder.rsplit("/", 1)[-1].replace("_", " ") or "Order Completed"
+    return {
+        "$id": rel_path,
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "description": f"Fires when {name.lower()} happens.",
+        "self": {"vendor": "com.test", "name": name, "format": "jsonschema",
+                 "version": file_name[: -len(".json")],
+                 "metadata": {"code_owner": "team", "product_owner": "pm@test.example"}},
+        "type": "object",
+        "properties": {"order_id": {"type": "string", "description": "The order id."}},
+        "required": ["order_id"],
+        "additionalProperties": False,
+    }
+
+
+def meta_schema() -> str:
+    return (DEMO / "schemas" / ".reflekt" / "meta" / "1-0.json").read_text()
+
+
+def make_project(root: Path, files: dict[str, Any] | None = None, project: dict[str, Any] | None = None,
+                 meta: bool = True, raw_files: dict[str, str] | None = None) -> Path:
+    """Write a project: each ``files`` entry is merged onto :func:`base_schema` for its path."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "reflekt_project.yml").write_text(yaml.safe_dump(deep_merge(BASE_PROJECT, project or {})))
+    schemas = root / "schemas"
+    schemas.mkdir(exist_ok=True)
+    if meta:
+        (schemas / ".reflekt" / "meta").mkdir(parents=True, exist_ok=True)
+        (schemas / ".reflekt" / "meta" / "1-0.json").write_text(meta_schema())
+    for rel, override in (files or {}).items():
+        path = schemas / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(deep_merge(base_schema(rel), override or {}), indent=2))
+    for rel, text in (raw_files or {}).items():
+        path = schemas / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
