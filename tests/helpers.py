@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "jaffle_shop"
-VECTORS = ROOT.parent / "shared" / "reference" / "vectors"
+VECTORS = ROOT / "tests" / "fixtures" / "vectors"
 
 BASE_PROJECT: dict[str, Any] = {
     "version": 1.0,
