@@ -117,3 +117,15 @@ def test_rules_list_and_explain(cli):
     run = cli(["rules", "structure.min_max"])
     assert run.exit_code == 0 and "R503 structure.min_max (error)" in run.stdout and "Fails" in run.stdout
     assert cli(["rules", "R999"]).exit_code == 2
+
+
+def test_readme_documents_every_rule_and_starts_with_two_commands():
+    from reflekt_core.lint.catalogue import ALL_RULES
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for rule in ALL_RULES:
+        assert f"| {rule.code} | `{rule.name}` | {rule.level.value} |" in readme, rule.code
+    first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert [line.split()[0] for line in first_block] == ["./scripts/demo", "./scripts/test"]
+    assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
