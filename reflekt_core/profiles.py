@@ -7,6 +7,7 @@ Values may read environment variables as in dbt: ``{{ env_var('NAME') }}`` or
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from reflekt_core.configcheck import validate_config
 from reflekt_core.errors import ProfileError
 from reflekt_core.project import Project
 from reflekt_core.yamlfile import YamlDocument, load_yaml
+
+log = logging.getLogger(__name__)
 
 PROFILES_FILE = "reflekt_profiles.yml"
 REGISTRY_TYPES = ("segment", "avo")
@@ -51,22 +54,22 @@ class Profile:
     source: list[dict[str, Any]] = field(default_factory=list)
 
     def registry_entry(self, registry_type: str) -> dict[str, Any]:
-        for entry in self.registry:
-            if entry["type"] == registry_type:
-                return entry
-        configured = ", ".join(e["type"] for e in self.registry) or "none"
-        raise ProfileError(f"profile '{self.name}' has no registry of type '{registry_type}' "
-                           f"(configured: {configured})", where=str(self.path),
-                           hint=f"add a '- type: {registry_type}' entry under {self.name}.registry")
+        """The registry entry of a type (``segment``, ``avo``)."""
+        return self._entry("registry", "type", registry_type)
 
     def source_entry(self, source_id: str) -> dict[str, Any]:
-        for entry in self.source:
-            if entry["id"] == source_id:
+        """The warehouse source entry with this ``id``."""
+        return self._entry("source", "id", source_id)
+
+    def _entry(self, section: str, key: str, value: str) -> dict[str, Any]:
+        entries: list[dict[str, Any]] = getattr(self, section)
+        for entry in entries:
+            if entry[key] == value:
                 return entry
-        configured = ", ".join(e["id"] for e in self.source) or "none"
-        raise ProfileError(f"profile '{self.name}' has no source with id '{source_id}' "
+        configured = ", ".join(str(e[key]) for e in entries) or "none"
+        raise ProfileError(f"profile '{self.name}' has no {section} with {key} '{value}' "
                            f"(configured: {configured})", where=str(self.path),
-                           hint=f"add it under {self.name}.source or pick a configured id")
+                           hint=f"add it under {self.name}.{section}, or use a configured {key}")
 
 
 def profiles_file(project: Project, profiles_dir: Path | str | None = None) -> Path:
@@ -149,6 +152,7 @@ def load_profile(project: Project, profile_name: str | None = None,
                            where=str(path), hint="pass --profile NAME or fix default_profile")
     rendered = _EnvRenderer(doc).render(doc.data[name] or {}, [name])
     _register_secrets(rendered)
+    log.debug("profile '%s' loaded from %s", name, path)
     seen: set[str] = set()
     for index, entry in enumerate(rendered.get("source") or []):
         if entry["id"] in seen:

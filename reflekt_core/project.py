@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,8 @@ from reflekt_core.cdp import LAYOUTS
 from reflekt_core.configcheck import validate_config
 from reflekt_core.errors import ProjectConfigError
 from reflekt_core.yamlfile import load_yaml
+
+log = logging.getLogger(__name__)
 
 PROJECT_FILE = "reflekt_project.yml"
 SCHEMAS_DIR = "schemas"
@@ -187,6 +190,7 @@ def load_project(project_dir: Path | str | None = None) -> Project:
                                  hint="run 'reflekt init' for a template")
     validate_config(doc, PROJECT_SCHEMA, ProjectConfigError, what="reflekt_project.yml")
     raw = doc.data
+    log.debug("project '%s' loaded from %s", raw["name"], doc.path)
     conventions = (raw.get("schemas") or {}).get("conventions") or {}
     dbt = (raw.get("artifacts") or {}).get("dbt") or {}
     lint = raw.get("lint") or {}

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from reflekt_core.cli.common import boundary, progress, stdout
+from reflekt_core.cli.common import boundary, progress, stderr, stdout
 from reflekt_core.cli.options import Exclude, ProjectDir, Select
 
 
@@ -55,6 +55,9 @@ def lint(
             console.print(rendered, markup=True)
             rendered = console.export_text()
         atomic_write_text(output, rendered if rendered.endswith("\n") else rendered + "\n")
+        summary = result.summary()
+        stderr().print(f"Wrote {format.value} report to {output}: {summary['schemas']} schemas, "
+                       f"{summary['errors']} errors, {summary['warnings']} warnings", markup=False)
     elif format is Format.text:
         stdout().print(rendered, markup=True)
     else:

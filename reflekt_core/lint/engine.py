@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from reflekt_core.cdp import get_layout
@@ -14,6 +16,8 @@ from reflekt_core.lint.rule import LintContext
 from reflekt_core.project import SCHEMAS_DIR, Project
 from reflekt_core.schemas import jsonc
 from reflekt_core.schemas.model import EventSchema
+
+log = logging.getLogger(__name__)
 
 
 def load_meta_validator(project: Project):
@@ -112,12 +116,16 @@ def lint_project(project: Project, select: list[str] | None = None, exclude: lis
                              hint="create it, or pull schemas with 'reflekt pull'")
     all_files = iter_schema_files(project.schemas_dir)
     files = select_files(all_files, select, exclude, project.schemas_dir)
+    log.debug("selected %d of %d schema files under %s", len(files), len(all_files), project.schemas_dir)
     if on_count:
         on_count(len(files))
+    started = time.perf_counter()
     errors: list[SchemaLoadError] = []
     result = lint_schemas(iter_load(project.schemas_dir, files, errors), project,
                           select_rules=select_rules, skip_rules=skip_rules, all_files=all_files,
                           progress=progress)
+    log.debug("linted %d schemas with %d rules in %.2f s: %s", len(result.schema_paths),
+              len(result.rule_codes), time.perf_counter() - started, result.summary())
     if errors:
         raise SchemaLoadErrors(errors)
     return result

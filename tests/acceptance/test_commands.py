@@ -66,6 +66,7 @@ def test_debug_masks_secrets(cli, tmp_path, monkeypatch):
     assert "very-secret-token-value" not in everything and "pg-pass-1234" not in everything
     assert "api_token: '****'" in run.stdout and "host: db.internal" in run.stdout
     assert "All checks passed" in run.stdout
+    assert "profile 'dev' loaded from" in run.stderr  # --verbose logs, secrets still masked
 
 
 def test_debug_reports_a_bad_profile(cli, tmp_path):

@@ -77,6 +77,7 @@ def test_junit_format(cli, broken, tmp_path):
     assert run.exit_code == 1
     suite = ET.parse(out).getroot()
     assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    assert "Wrote junit report to" in run.stderr and "2 errors" in run.stderr
     failing = [c for c in suite.iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failing] == ["schemas/web/Order_Completed/1-0.json"]
 
