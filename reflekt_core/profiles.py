@@ -17,13 +17,14 @@ from reflekt_core import secrets
 from reflekt_core.configcheck import validate_config
 from reflekt_core.errors import ProfileError
 from reflekt_core.project import Project
+from reflekt_core.warehouses.config import SOURCE_FIELDS, source_entry_schema
 from reflekt_core.yamlfile import YamlDocument, load_yaml
 
 log = logging.getLogger(__name__)
 
 PROFILES_FILE = "reflekt_profiles.yml"
 REGISTRY_TYPES = ("segment", "avo")
-SOURCE_TYPES = ("duckdb", "postgres", "redshift", "snowflake", "bigquery")
+SOURCE_TYPES = tuple(sorted(SOURCE_FIELDS))
 
 _ENTRY = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
 PROFILES_SCHEMA: dict[str, Any] = {
@@ -152,6 +153,12 @@ def load_profile(project: Project, profile_name: str | None = None,
                            where=str(path), hint="pass --profile NAME or fix default_profile")
     rendered = _EnvRenderer(doc).render(doc.data[name] or {}, [name])
     _register_secrets(rendered)
+    # Field-level checks run on the rendered values (a port may come from an env var);
+    # line numbers still come from the file, since rendering keeps every key's place.
+    detailed = {"type": "object", "properties": {name: {"type": "object", "properties": {
+        "source": {"type": ["array", "null"], "items": source_entry_schema()}}}}}
+    validate_config(YamlDocument(path, {name: rendered}, doc.root), detailed, ProfileError,
+                    show_values=False, what="reflekt_profiles.yml")
     log.debug("profile '%s' loaded from %s", name, path)
     seen: set[str] = set()
     for index, entry in enumerate(rendered.get("source") or []):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from reflekt_core.cli import debug, init, lint, report, rules
+from reflekt_core.cli import catalog, debug, init, lint, report, rules
 from reflekt_core.cli.common import setup_logging, state
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.command(name="debug")(debug.debug)
 app.command(name="lint")(lint.lint)
 app.command(name="report")(report.report)
 app.command(name="rules")(rules.rules)
+app.command(name="catalog")(catalog.catalog)
 
 
 def main() -> None:

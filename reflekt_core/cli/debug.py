@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import Annotated
 
 import typer
 import yaml
@@ -12,7 +13,9 @@ from reflekt_core.cli.options import Profile, ProfilesDir, ProjectDir
 
 
 @boundary
-def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir: ProfilesDir = None) -> None:
+def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir: ProfilesDir = None,
+          skip_connections: Annotated[bool, typer.Option(
+              "--skip-connections", help="Validate the files without connecting to anything.")] = False) -> None:
     """Check the project and profile files and print what Reflekt resolved, with secrets masked."""
     from reflekt_core import __version__, secrets
     from reflekt_core.errors import ReflektError
@@ -20,6 +23,7 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
     from reflekt_core.profiles import load_profile, profiles_file
     from reflekt_core.project import load_project
     from reflekt_core.schemas import iter_schema_files
+    from reflekt_core.warehouses import check_source
 
     console = stdout()
     failures = 0
@@ -56,6 +60,14 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
         text = yaml.safe_dump(secrets.masked(shown), sort_keys=False, default_flow_style=False)
         for line in text.splitlines():
             console.print(f"      {secrets.redact(line)}", markup=False)
+        if resolved.source and not skip_connections:
+            console.print("[bold]connections[/bold]")
+            for entry in resolved.source:
+                try:
+                    check_source(entry, project.dir)
+                    check(f"source '{entry['id']}' ({entry['type']})", True, "connected")
+                except ReflektError as exc:
+                    check(f"source '{entry['id']}' ({entry['type']})", False, str(exc))
     except ReflektError as exc:
         check("reflekt_profiles.yml", False, str(exc))
         console.print(f"    looked for: {profiles_file(project, profiles_dir)}", markup=False)

@@ -28,8 +28,10 @@ def test_init_with_flags_writes_a_working_project(cli, tmp_path):
     assert json.loads((target / "schemas/.reflekt/meta/1-0.json").read_text())["properties"]["self"]
     assert "reflekt_profiles.yml" in (target / ".gitignore").read_text()
     assert oct((target / "reflekt_project.yml").stat().st_mode & 0o777) != "0o600"
-    # The new project is immediately usable: debug passes.
-    assert cli(["debug", "--project-dir", str(target)]).exit_code == 0
+    # The new project's files are valid; its DuckDB warehouse does not exist yet, and debug says so.
+    assert cli(["debug", "--skip-connections", "--project-dir", str(target)]).exit_code == 0
+    run = cli(["debug", "--project-dir", str(target)])
+    assert run.exit_code == 2 and "source 'warehouse' (duckdb): source 'warehouse': DuckDB file not found" in run.stdout
 
 
 def test_init_prompts(cli, tmp_path):
@@ -59,8 +61,8 @@ def test_debug_masks_secrets(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("T_TOKEN", "very-secret-token-value")
     (root / "reflekt_profiles.yml").write_text(
         "dev:\n  registry:\n    - type: segment\n      api_token: \"{{ env_var('T_TOKEN') }}\"\n"
-        "  source:\n    - id: wh\n      type: postgres\n      host: db.internal\n      password: pg-pass-1234\n")
-    run = cli(["--verbose", "debug"], cwd=root)
+        "  source:\n    - id: wh\n      type: postgres\n      host: db.internal\n      user: me\n      password: pg-pass-1234\n")
+    run = cli(["--verbose", "debug", "--skip-connections"], cwd=root)
     assert run.exit_code == 0, run.stdout + run.stderr
     everything = run.stdout + run.stderr
     assert "very-secret-token-value" not in everything and "pg-pass-1234" not in everything

@@ -70,6 +70,7 @@ dev:
     - id: wh
       type: postgres
       host: "{{ env_var('T_PG_HOST', 'localhost') }}"
+      user: reflekt
       password: s3cret-pass
 prod:
   source: []
@@ -106,7 +107,7 @@ def test_unknown_profile_lists_the_profiles(tmp_path):
 
 
 def test_duplicate_source_ids(tmp_path):
-    text = "dev:\n  source:\n    - {id: a, type: duckdb}\n    - {id: a, type: postgres}\n"
+    text = "dev:\n  source:\n    - {id: a, type: duckdb, path: x.duckdb}\n    - {id: a, type: duckdb, path: y.duckdb}\n"
     with pytest.raises(ProfileError, match=r"reflekt_profiles.yml:4: duplicate source id 'a'"):
         load_profile(_profiles(tmp_path, text))
 
@@ -131,3 +132,21 @@ def test_profiles_dir_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv("REFLEKT_PROFILES_DIR", str(tmp_path / "env"))
     assert profiles_file(project) == tmp_path / "env" / "reflekt_profiles.yml"
     assert profiles_file(project, tmp_path / "flag") == tmp_path / "flag" / "reflekt_profiles.yml"
+
+
+@pytest.mark.parametrize(("entry", "pattern"), [
+    ("{id: a, type: postgres, host: h}", r":3: key 'dev.source\[0\].user': is required but missing"),
+    ("{id: a, type: postgres, host: h, user: u, prot: 1}", r"key 'dev.source\[0\].prot': unknown key 'prot'"),
+    ("{id: a, type: postgres, host: h, user: u, port: abc}", r"key 'dev.source\[0\].port': this value is not valid: use a port number"),
+    ("{id: a, type: snowflake, account: x, user: u, sslmode: require}", r"unknown key 'sslmode'"),
+    ("{id: a, type: bigquery}", r"key 'dev.source\[0\].project': is required but missing"),
+])
+def test_source_fields_are_validated_per_type(tmp_path, entry, pattern):
+    with pytest.raises(ProfileError, match=pattern):
+        load_profile(_profiles(tmp_path, f"dev:\n  source:\n    - {entry}\n"))
+
+
+def test_port_may_come_from_an_env_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("T_PORT", "6543")
+    text = "dev:\n  source:\n    - {id: a, type: postgres, host: h, user: u, port: \"{{ env_var('T_PORT') }}\"}\n"
+    assert load_profile(_profiles(tmp_path, text)).source_entry("a")["port"] == "6543"

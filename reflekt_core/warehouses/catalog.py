@@ -1,0 +1,122 @@
+"""The warehouse catalog as data: the tables and columns a CDP loaded into one schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reflekt_core.errors import UsageError
+from reflekt_core.warehouses.types import normalise_type
+
+CATALOG_FORMAT_VERSION = 1
+#: The small common vocabulary every engine's types are normalised to.
+COMMON_TYPES = ("string", "integer", "float", "boolean", "timestamp", "date", "json", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str          # one of COMMON_TYPES
+    data_type: str     # the engine's own type name, as information_schema reports it
+    nullable: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass(frozen=True)
+class SchemaCatalog:
+    """Every table and column of one warehouse schema, names normalised to lower case."""
+
+    source_id: str
+    source_type: str
+    database: str
+    schema: str
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source_id}.{self.database}.{self.schema}"
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id, "source_type": self.source_type,
+            "database": self.database, "schema": self.schema,
+            "tables": {name: [_column_dict(c) for c in t.columns] for name, t in sorted(self.tables.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SchemaCatalog:
+        tables = {name: Table(name, tuple(Column(**c) for c in columns))
+                  for name, columns in data["tables"].items()}
+        return cls(source_id=data["source_id"], source_type=data["source_type"],
+                   database=data["database"], schema=data["schema"], tables=tables)
+
+    def summary(self) -> dict[str, int]:
+        return {"tables": len(self.tables), "columns": sum(len(t.columns) for t in self.tables.values())}
+
+
+def _column_dict(column: Column) -> dict[str, Any]:
+    return asdict(column)
+
+
+def build_schema_catalog(source_id: str, source_type: str, database: str, schema: str,
+                         rows: list[tuple]) -> SchemaCatalog:
+    """Group ``(table, column, data_type, is_nullable, position[, numeric_scale])`` rows.
+
+    Types are mapped to :data:`COMMON_TYPES` by :func:`normalise_type`. Identifier case
+    is normalised: engines that upper-case unquoted names (Snowflake) report them in upper
+    case, and CDPs create them unquoted, so names are compared and stored in lower case.
+    """
+    columns: dict[str, list[Column]] = {}
+    for row in rows:
+        table, column, data_type, nullable, position = row[:5]
+        scale = row[5] if len(row) > 5 else None
+        nullable_flag = nullable if isinstance(nullable, bool) else str(nullable).upper() in ("YES", "TRUE", "Y")
+        columns.setdefault(table.lower(), []).append(Column(
+            name=column.lower(), type=normalise_type(data_type, scale), data_type=str(data_type).lower(),
+            nullable=nullable_flag, position=int(position)))
+    tables = {name: Table(name, tuple(sorted(cols, key=lambda c: c.position)))
+              for name, cols in sorted(columns.items())}
+    return SchemaCatalog(source_id, source_type, database.lower(), schema.lower(), tables)
+
+
+def save_catalogs(catalogs: list[SchemaCatalog], path: Path) -> None:
+    from reflekt_core.fsutil import atomic_write_text
+
+    data = {"reflekt_catalog_version": CATALOG_FORMAT_VERSION,
+            "catalogs": [c.to_dict() for c in sorted(catalogs, key=lambda c: c.ref)]}
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def load_catalogs(path: Path) -> list[SchemaCatalog]:
+    """Read a catalog file written by ``reflekt catalog --out``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError("catalog file not found", hint=f"write one with 'reflekt catalog --out {path}'") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read catalog file {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("reflekt_catalog_version") != CATALOG_FORMAT_VERSION:
+        raise UsageError(f"{path} is not a Reflekt catalog (version {CATALOG_FORMAT_VERSION})",
+                         hint="write one with 'reflekt catalog --out FILE'")
+    try:
+        return [SchemaCatalog.from_dict(c) for c in data["catalogs"]]
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"{path} is not a valid Reflekt catalog: {exc}") from None
