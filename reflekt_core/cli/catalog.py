@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -35,6 +34,7 @@ def catalog(
     from reflekt_core.profiles import load_profile
     from reflekt_core.project import load_project
     from reflekt_core.warehouses import parse_source_ref, read_catalogs, save_catalogs
+    from reflekt_core.warehouses.catalog import dumps
 
     refs = [parse_source_ref(s) for s in source]
     project = load_project(project_dir)
@@ -44,7 +44,7 @@ def catalog(
         save_catalogs(catalogs, out)
         stderr().print(f"Saved {len(catalogs)} schema catalog(s) to {out}", markup=False)
     if format is Format.json:
-        sys.stdout.write(json.dumps({"catalogs": [c.to_dict() for c in catalogs]}, indent=2) + "\n")
+        sys.stdout.write(dumps({"catalogs": [c.to_dict() for c in catalogs]}) + "\n")
         return
     console = stdout()
     for item in catalogs:

@@ -67,7 +67,8 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
                     check_source(entry, project.dir)
                     check(f"source '{entry['id']}' ({entry['type']})", True, "connected")
                 except ReflektError as exc:
-                    check(f"source '{entry['id']}' ({entry['type']})", False, str(exc))
+                    reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
+                    check(f"source '{entry['id']}' ({entry['type']})", False, reason)
     except ReflektError as exc:
         check("reflekt_profiles.yml", False, str(exc))
         console.print(f"    looked for: {profiles_file(project, profiles_dir)}", markup=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,8 @@ class SchemaCatalog:
 
 
 def _column_dict(column: Column) -> dict[str, Any]:
-    return asdict(column)
+    return {"name": column.name, "type": column.type, "data_type": column.data_type,
+            "nullable": column.nullable, "position": column.position}
 
 
 def build_schema_catalog(source_id: str, source_type: str, database: str, schema: str,
@@ -102,7 +103,22 @@ def save_catalogs(catalogs: list[SchemaCatalog], path: Path) -> None:
 
     data = {"reflekt_catalog_version": CATALOG_FORMAT_VERSION,
             "catalogs": [c.to_dict() for c in sorted(catalogs, key=lambda c: c.ref)]}
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    atomic_write_text(path, dumps(data) + "\n")
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON with one table per line: fast (C encoder) and still diffable."""
+    if isinstance(data, dict) and "catalogs" in data:
+        parts = []
+        for catalog in data["catalogs"]:
+            head = {k: v for k, v in catalog.items() if k != "tables"}
+            tables = ",\n".join(f"    {json.dumps(name)}: {json.dumps(columns)}"
+                                for name, columns in catalog["tables"].items())
+            parts.append(json.dumps(head)[:-1] + ', "tables": {\n' + tables + "\n  }}")
+        rest = {k: v for k, v in data.items() if k != "catalogs"}
+        prefix = json.dumps(rest)[:-1] + (", " if rest else "")
+        return prefix + '"catalogs": [\n  ' + ",\n  ".join(parts) + "\n]}"
+    return json.dumps(data)
 
 
 def load_catalogs(path: Path) -> list[SchemaCatalog]:

@@ -51,7 +51,7 @@ class DuckDBReader:
 
     def _check_exists(self, con, database: str, schema: str) -> None:
         found = con.execute("select catalog_name, schema_name from information_schema.schemata").fetchall()
-        catalogs = sorted({c for c, _ in found})
+        catalogs = sorted({c for c, _ in found} - {"system", "temp"})
         if database.lower() not in {c.lower() for c in catalogs}:
             raise WarehouseError(f"database '{database}' not found in {self.path.name} "
                                  f"(databases: {', '.join(catalogs)})", source_id=self.source_id,

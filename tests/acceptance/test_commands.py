@@ -31,7 +31,7 @@ def test_init_with_flags_writes_a_working_project(cli, tmp_path):
     # The new project's files are valid; its DuckDB warehouse does not exist yet, and debug says so.
     assert cli(["debug", "--skip-connections", "--project-dir", str(target)]).exit_code == 0
     run = cli(["debug", "--project-dir", str(target)])
-    assert run.exit_code == 2 and "source 'warehouse' (duckdb): source 'warehouse': DuckDB file not found" in run.stdout
+    assert run.exit_code == 2 and "source 'warehouse' (duckdb): DuckDB file not found" in run.stdout
 
 
 def test_init_prompts(cli, tmp_path):
