@@ -84,6 +84,13 @@ PROJECT_SCHEMA: dict[str, Any] = {
                 },
             }},
         },
+        "cdp": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"rudderstack": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"underscore_divide_numbers": {"type": "boolean"}},
+            }},
+        },
         "lint": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -138,6 +145,8 @@ class Project:
     avo_branches: dict[str, str] = field(default_factory=dict)
     dbt: DbtSettings = DbtSettings()
     lint: LintSettings = LintSettings()
+    #: RudderStack destinations' ``underscoreDivideNumbers`` setting (test123 -> test_123).
+    rudderstack_divide_numbers: bool = False
 
     @property
     def path(self) -> Path:
@@ -216,4 +225,6 @@ def load_project(project_dir: Path | str | None = None) -> Project:
         lint=LintSettings(select=tuple(lint.get("select") or ()), skip=tuple(lint.get("skip") or ()),
                           levels=dict(lint.get("levels") or {}),
                           cdp=tuple(lint.get("cdp") or ("segment",))),
+        rudderstack_divide_numbers=bool(((raw.get("cdp") or {}).get("rudderstack") or {}).get(
+            "underscore_divide_numbers", False)),
     )

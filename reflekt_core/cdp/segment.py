@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from reflekt_core.cdp.layout import CdpLayout
+from reflekt_core.cdp.layout import COMMON_DOCS, CdpLayout
 from reflekt_core.naming.segment import snakecase
 
-_COMMON = frozenset({"anonymous_id", "id", "received_at", "sent_at", "timestamp", "original_timestamp",
-                     "user_id", "uuid", "uuid_ts", "loaded_at"})
+_CALL = ("id", "anonymous_id", "user_id", "received_at", "sent_at", "timestamp", "original_timestamp",
+         "uuid_ts", "loaded_at", "uuid")
+_RESERVED = frozenset(_CALL)
 
 SEGMENT = CdpLayout(
     name="segment",
     display_name="Segment",
-    snakecase=snakecase,
+    table_name=snakecase,
+    flat_column_name=snakecase,
+    standard_columns={
+        "tracks": _CALL + ("event", "event_text"),
+        "event": _CALL + ("event", "event_text"),
+        "identifies": _CALL,
+        "users": ("id", "received_at", "uuid_ts", "loaded_at"),
+        "pages": _CALL + ("name",),
+        "screens": _CALL + ("name",),
+        "groups": _CALL + ("group_id",),
+        "aliases": _CALL + ("previous_id",),
+    },
     reserved_columns={
-        "track": _COMMON | {"event", "event_text"},
-        "identify": _COMMON,
-        "group": _COMMON | {"group_id"},
-        "page": _COMMON | {"name"},
-        "screen": _COMMON | {"name"},
-        "alias": _COMMON | {"previous_id"},
+        "track": _RESERVED | {"event", "event_text"},
+        "identify": _RESERVED,
+        "group": _RESERVED | {"group_id"},
+        "page": _RESERVED | {"name"},
+        "screen": _RESERVED | {"name"},
+        "alias": _RESERVED | {"previous_id"},
     },
     collision_behaviour="Segment discards properties named like its reserved columns at load",
+    column_docs=COMMON_DOCS,
 )

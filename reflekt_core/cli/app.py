@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from reflekt_core.cli import catalog, debug, init, lint, report, rules
+from reflekt_core.cli import build, catalog, debug, init, lint, report, rules
 from reflekt_core.cli.common import setup_logging, state
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ app.command(name="lint")(lint.lint)
 app.command(name="report")(report.report)
 app.command(name="rules")(rules.rules)
 app.command(name="catalog")(catalog.catalog)
+app.command(name="build")(build.build)
 
 
 def main() -> None:

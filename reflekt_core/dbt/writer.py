@@ -1,0 +1,129 @@
+"""The one place the dbt package touches the disk: build in a temp folder, swap atomically.
+
+Unchanged files keep their bytes and mtimes (they are hard-linked, not rewritten); files
+the user added to the package folder, and dbt's own output folders, are carried over;
+generated files that are no longer generated are removed. If anything fails, the
+previous package is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reflekt_core.dbt.render import MARKER
+
+#: dbt's own folders inside a package: never generated, always kept.
+DBT_OUTPUT = ("target", "logs", "dbt_packages")
+
+
+@dataclass
+class WriteResult:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    diff: str = ""
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.created or self.changed or self.removed)
+
+
+def _existing(dest: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    if not dest.is_dir():
+        return found
+    for root, dirs, files in os.walk(dest):
+        rel_root = Path(root).relative_to(dest)
+        if rel_root == Path("."):
+            dirs[:] = [d for d in dirs if d not in DBT_OUTPUT]
+        for name in files:
+            found[(rel_root / name).as_posix()] = Path(root) / name
+    return found
+
+
+def _is_generated(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return MARKER in handle.readline()
+    except OSError:
+        return False
+
+
+def plan_write(files: Mapping[str, str], dest: Path) -> WriteResult:
+    """What writing ``files`` to ``dest`` would create, change and remove, with a diff."""
+    result = WriteResult()
+    existing = _existing(dest)
+    diffs: list[str] = []
+    for rel, text in sorted(files.items()):
+        path = existing.get(rel)
+        if path is None:
+            result.created.append(rel)
+            diffs.extend(difflib.unified_diff([], text.splitlines(True), "/dev/null", f"b/{rel}"))
+            continue
+        old = path.read_text(encoding="utf-8", errors="replace")
+        if old == text:
+            result.unchanged.append(rel)
+        else:
+            result.changed.append(rel)
+            diffs.extend(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{rel}", f"b/{rel}"))
+    for rel, path in sorted(existing.items()):
+        if rel not in files and _is_generated(path):
+            result.removed.append(rel)
+            diffs.extend(difflib.unified_diff(path.read_text(encoding="utf-8", errors="replace").splitlines(True), [],
+                                              f"a/{rel}", "/dev/null"))
+    result.diff = "".join(line if line.endswith("\n") else line + "\n" for line in diffs)
+    return result
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -> WriteResult:
+    """Write the package to ``dest`` atomically; nothing at all is written when nothing changed."""
+    result = plan_write(files, dest)
+    if dry_run or not result.touched:
+        return result
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".{dest.name}.reflekt-new-{os.getpid()}"
+    old = dest.parent / f".{dest.name}.reflekt-old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        keep = set(result.unchanged)
+        skip = set(result.removed) | set(result.changed)
+        if dest.is_dir():
+            for root, _dirs, names in os.walk(dest):
+                for name in names:
+                    src = Path(root) / name
+                    rel = src.relative_to(dest).as_posix()
+                    if rel in skip:
+                        continue
+                    if rel in keep or rel not in files:  # unchanged, the user's own, or dbt output
+                        _link_or_copy(src, tmp / rel)
+        for rel in result.created + result.changed:
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files[rel], encoding="utf-8")
+        tmp.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            os.rename(dest, old)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if old.exists():
+                os.rename(old, dest)
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return result
