@@ -1,0 +1,114 @@
+"""The dbt generator on hand-made catalogs: naming, collisions, renames, tests, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from reflekt_core.dbt import generate_dbt_package
+from reflekt_core.project import load_project
+from reflekt_core.schemas import load_selected
+from reflekt_core.warehouses.catalog import build_schema_catalog
+from tests.helpers import make_project
+
+TRACK_COLUMNS = [("id", "varchar"), ("anonymous_id", "varchar"), ("user_id", "varchar"), ("received_at", "timestamp"),
+                 ("timestamp", "timestamp"), ("event", "varchar"), ("event_text", "varchar"),
+                 ("context_library_name", "varchar")]
+
+
+def _catalog(tables: dict[str, list[tuple[str, str]]], schema="segment"):
+    rows = [(t, c, d, "YES", i) for t, cols in tables.items() for i, (c, d) in enumerate(cols, start=1)]
+    return build_schema_catalog("wh", "duckdb", "warehouse", schema, rows)
+
+
+def _generate(tmp_path, files, tables, project=None, sdk="segment"):
+    root = make_project(tmp_path / "p", files, project)
+    loaded = load_project(root)
+    return generate_dbt_package(loaded, load_selected(loaded.schemas_dir).schemas, _catalog(tables), sdk)
+
+
+def test_table_names_come_from_the_cdp_naming_function(tmp_path):
+    # reflekt 0.6 turned "Product Grouped" into product_groupsed and silently skipped the model.
+    plan, files = _generate(tmp_path, {"web/Product_Grouped/1-0.json": {}},
+                            {"product_grouped": TRACK_COLUMNS + [("order_id", "varchar")]})
+    assert [m.name for m in plan.models] == ["stg_segment__product_grouped"]
+    assert "source('segment', 'product_grouped')" in files["models/segment/stg_segment__product_grouped.sql"]
+    assert plan.drift == []
+
+
+def test_rudderstack_names_tables_its_own_way(tmp_path):
+    plan, _ = _generate(tmp_path, {"web/Tracks/1-0.json": {}}, {"_tracks": TRACK_COLUMNS + [("order_id", "varchar")]},
+                        sdk="rudderstack")
+    assert plan.models[0].table == "_tracks" and plan.drift == []
+
+
+def test_a_property_colliding_with_a_standard_column_is_selected_once(tmp_path):
+    files = {"web/Page_Viewed/1-0.json": {"properties": {"name": {"type": "string", "description": "Page name."}},
+                                          "required": ["name"]}}
+    plan, rendered = _generate(tmp_path, files, {"pages": [("id", "varchar"), ("name", "varchar"),
+                                                           ("received_at", "timestamp")]})
+    sql = rendered["models/segment/stg_segment__pages.sql"]
+    assert sql.count("        name,") == 1 and " as _name" not in sql
+    assert [c.name for c in plan.models[0].columns].count("name") == 1
+
+
+def test_reserved_properties_are_not_columns(tmp_path):
+    files = {"web/Order_Completed/1-0.json": {"properties": {"timestamp": {"type": "string", "description": "x"}}}}
+    plan, _ = _generate(tmp_path, files, {"order_completed": TRACK_COLUMNS + [("order_id", "varchar")]})
+    names = [c.name for c in plan.models[0].columns]
+    assert names.count("tstamp") == 1 and "timestamp" not in names
+
+
+def test_renames_and_added_columns(tmp_path):
+    plan, rendered = _generate(tmp_path, {"web/Order_Completed/1-1.json": {}, "web/Order_Completed/1-0.json": {}},
+                               {"order_completed": TRACK_COLUMNS + [("order_id", "varchar")], "tracks": TRACK_COLUMNS})
+    by_name = {m.name: m for m in plan.models}
+    assert set(by_name) == {"stg_segment__order_completed", "stg_segment__order_completed__v1_1", "stg_segment__tracks"}
+    columns = {c.name: c for c in by_name["stg_segment__order_completed__v1_1"].columns}
+    assert columns["event_id"].source == "id" and columns["event_name"].source == "event_text"
+    assert columns["received_at_tstamp"].source == "received_at" and columns["tstamp"].source == "timestamp"
+    assert columns["library_name"].source == "context_library_name"
+    assert columns["schema_id"].literal == "web/Order_Completed/1-1.json"
+    assert columns["order_id"].tests == ["not_null"]
+    # The tracks model belongs to no single schema: no schema_id at all.
+    assert "schema_id" not in {c.name for c in by_name["stg_segment__tracks"].columns}
+
+
+def test_nested_objects_flatten_and_derived_tests(tmp_path):
+    files = {"web/Order_Completed/1-0.json": {"properties": {
+        "shipping": {"type": "object", "description": "x", "properties": {
+            "zip_code": {"type": "string", "description": "Zip.", "pattern": "^[0-9]{5}$"}}},
+        "tier": {"type": "string", "description": "x", "enum": ["a", "b"]},
+        "quantity": {"type": "integer", "description": "x", "minimum": 1, "exclusiveMaximum": 10},
+        "email": {"type": "string", "description": "x", "format": "email", "maxLength": 200}}}}
+    tables = {"order_completed": TRACK_COLUMNS + [("order_id", "varchar"), ("shipping_zip_code", "varchar"),
+                                                  ("tier", "varchar"), ("quantity", "bigint"), ("email", "varchar")]}
+    plan, _ = _generate(tmp_path, files, tables)
+    columns = {c.name: c for c in plan.models[0].columns}
+    assert columns["shipping_zip_code"].tests == [{"reflekt_pattern": {"arguments": {"pattern": "^[0-9]{5}$"}}}]
+    assert columns["tier"].tests == [{"accepted_values": {"arguments": {"values": ["a", "b"]}}}]
+    assert columns["quantity"].tests == [{"reflekt_range": {"arguments": {
+        "min_value": 1, "max_value": 10, "min_inclusive": True, "max_inclusive": False}}}]
+    assert {"reflekt_format": {"arguments": {"format": "email"}}} in columns["email"].tests
+    assert plan.drift == []
+
+
+def test_project_settings_prefixes_filter_and_name_tests(tmp_path):
+    project = {"artifacts": {"dbt": {"sources": {"prefix": "src_"}, "models": {"prefix": "base_",
+                                                                              "filter": "received_at > '2020-01-01'"},
+                                     "docs": {"prefix": "doc_", "in_folder": True, "tests": {"user_id": ["not_null"]}}}}}
+    plan, files = _generate(tmp_path, {"web/Order_Completed/1-0.json": {}},
+                            {"order_completed": TRACK_COLUMNS + [("order_id", "varchar")]}, project)
+    assert set(files) >= {"models/segment/src_segment.yml", "models/segment/base_segment__order_completed.sql",
+                          "models/segment/docs/doc_segment__order_completed.yml"}
+    assert "where received_at > '2020-01-01'" in files["models/segment/base_segment__order_completed.sql"]
+    user = next(c for c in plan.models[0].columns if c.name == "user_id")
+    assert user.tests == ["not_null"]
+
+
+def test_output_is_deterministic(tmp_path):
+    files = {f"web/Event_{c}/1-0.json": {} for c in "CAB"}
+    tables = {f"event_{c.lower()}": TRACK_COLUMNS + [("order_id", "varchar")] for c in "ABC"}
+    first = _generate(tmp_path / "a", files, tables)[1]
+    second = _generate(tmp_path / "b", dict(reversed(list(files.items()))), tables)[1]
+    assert first == second
+    assert list(first) == sorted(first)
