@@ -14,8 +14,13 @@ def _umask() -> int:
     return current
 
 
-def atomic_write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` via a temp file and rename; False if already identical."""
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> bool:
+    """Write ``text`` to ``path`` via a temp file and rename; False if already identical.
+
+    ``durable`` fsyncs before the rename (for the user's own files). Regenerable outputs skip
+    it: on ext4 one fsync flushes every file written before it, which cost a 1,000-event
+    build 1.9 s of kernel time.
+    """
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
@@ -31,8 +36,9 @@ def atomic_write_text(path: Path, text: str) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

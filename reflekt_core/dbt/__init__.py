@@ -55,7 +55,7 @@ def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog:
     drift_path = dest.parent / f"{dest.name}.drift.json"
     if not dry_run:
         report = {"source": catalog.ref, "sdk": sdk, "drift": [d.to_dict() for d in plan.drift]}
-        atomic_write_text(drift_path, json.dumps(report, indent=2) + "\n")
+        atomic_write_text(drift_path, json.dumps(report, indent=2) + "\n", durable=False)
     return BuildResult(plan, files, write, dest, drift_path)
 
 
