@@ -112,3 +112,9 @@ def test_output_is_deterministic(tmp_path):
     second = _generate(tmp_path / "b", dict(reversed(list(files.items()))), tables)[1]
     assert first == second
     assert list(first) == sorted(first)
+
+
+def test_call_type_can_be_set_explicitly(tmp_path):
+    files = {"web/Home_Viewed/1-0.json": {"self": {"call_type": "page"}}}
+    plan, _ = _generate(tmp_path, files, {"pages": [("id", "varchar"), ("name", "varchar"), ("order_id", "varchar")]})
+    assert [(m.name, m.table, m.call_type) for m in plan.models] == [("stg_segment__pages", "pages", "page")]
