@@ -27,6 +27,19 @@ REGISTRY_TYPES = ("segment", "avo")
 SOURCE_TYPES = tuple(sorted(SOURCE_FIELDS))
 
 _ENTRY = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
+_TEXT = {"type": "string"}
+_NUMBER = {"type": ["number", "string"], "pattern": r"^[0-9]+(\.[0-9]+)?$", "description": "use a number"}
+_HTTP = {"timeout": _NUMBER, "retries": _NUMBER, "backoff": _NUMBER, "base_url": _TEXT}
+#: Fields of each registry entry (type -> fields, required).
+REGISTRY_FIELDS = {
+    "segment": ({"type": _TEXT, "api_token": _TEXT, "region": {"enum": ["us", "eu"]}, **_HTTP}, ["api_token"]),
+    "avo": ({"type": _TEXT, "workspace_id": _TEXT, "service_account_name": _TEXT, "service_account_secret": _TEXT,
+             **_HTTP}, ["workspace_id", "service_account_name", "service_account_secret"]),
+}
+REGISTRY_ENTRY = {"type": "object", "required": ["type"], "allOf": [
+    {"if": {"properties": {"type": {"const": kind}}},
+     "then": {"properties": fields, "required": required, "additionalProperties": False}}
+    for kind, (fields, required) in REGISTRY_FIELDS.items()]}
 PROFILES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"version": {"type": ["number", "string"]}},
@@ -156,7 +169,8 @@ def load_profile(project: Project, profile_name: str | None = None,
     # Field-level checks run on the rendered values (a port may come from an env var);
     # line numbers still come from the file, since rendering keeps every key's place.
     detailed = {"type": "object", "properties": {name: {"type": "object", "properties": {
-        "source": {"type": ["array", "null"], "items": source_entry_schema()}}}}}
+        "source": {"type": ["array", "null"], "items": source_entry_schema()},
+        "registry": {"type": ["array", "null"], "items": REGISTRY_ENTRY}}}}}
     validate_config(YamlDocument(path, {name: rendered}, doc.root), detailed, ProfileError,
                     show_values=False, what="reflekt_profiles.yml")
     log.debug("profile '%s' loaded from %s", name, path)

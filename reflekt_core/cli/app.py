@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from reflekt_core.cli import build, catalog, debug, init, lint, report, rules
+from reflekt_core.cli import build, catalog, debug, init, lint, registry, report, rules
 from reflekt_core.cli.common import setup_logging, state
 
 app = typer.Typer(
@@ -45,6 +45,8 @@ app.command(name="report")(report.report)
 app.command(name="rules")(rules.rules)
 app.command(name="catalog")(catalog.catalog)
 app.command(name="build")(build.build)
+app.command(name="pull")(registry.pull)
+app.command(name="push")(registry.push)
 
 
 def main() -> None:

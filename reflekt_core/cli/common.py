@@ -88,8 +88,10 @@ def setup_logging(verbose: bool) -> None:
     handler.addFilter(_RedactingFilter())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(message)s",
                         handlers=[handler], force=True)
-    for noisy in ("urllib3", "filelock", "asyncio"):
+    for noisy in ("filelock", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Retries are reported by the final error (or succeed); show urllib3's retry log only with --verbose.
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose else logging.ERROR)
 
 
 @contextmanager

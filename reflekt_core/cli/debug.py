@@ -23,6 +23,7 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
     from reflekt_core.profiles import load_profile, profiles_file
     from reflekt_core.project import load_project
     from reflekt_core.schemas import iter_schema_files
+    from reflekt_core.registries import make_registry
     from reflekt_core.warehouses import check_source
 
     console = stdout()
@@ -60,6 +61,14 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
         text = yaml.safe_dump(secrets.masked(shown), sort_keys=False, default_flow_style=False)
         for line in text.splitlines():
             console.print(f"      {secrets.redact(line)}", markup=False)
+        if resolved.registry and not skip_connections:
+            console.print("[bold]registries[/bold]")
+            for entry in resolved.registry:
+                try:
+                    make_registry(entry, project).check_connection()
+                    check(f"registry {entry['type']}", True, "authenticated")
+                except ReflektError as exc:
+                    check(f"registry {entry['type']}", False, exc.message + (f" ({exc.hint})" if exc.hint else ""))
         if resolved.source and not skip_connections:
             console.print("[bold]connections[/bold]")
             for entry in resolved.source:

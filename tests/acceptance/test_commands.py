@@ -132,3 +132,13 @@ def test_readme_documents_every_rule_and_starts_with_two_commands():
     first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
     assert [line.split()[0] for line in first_block] == ["./scripts/demo", "./scripts/test"]
     assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_command_has_help(cli):
+    from reflekt_core.cli.app import app
+
+    names = [c.name for c in app.registered_commands]
+    assert set(names) >= {"init", "debug", "lint", "report", "rules", "catalog", "build", "pull", "push"}
+    for name in names:
+        run = cli([name, "--help"])
+        assert run.exit_code == 0 and "Usage" in run.stdout, name

@@ -1,0 +1,111 @@
+"""``reflekt pull`` and ``reflekt push``: sync schemas with Segment Protocols and Avo."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from reflekt_core.cli.common import boundary, stderr, stdout
+from reflekt_core.cli.options import Profile, ProfilesDir, ProjectDir
+
+
+class RegistryType(str, Enum):
+    segment = "segment"
+    avo = "avo"
+
+
+RegistryOption = Annotated[RegistryType, typer.Option("--registry", "-r", help="Which registry.")]
+SelectOption = Annotated[str, typer.Option(
+    "--select", "-s", help="<plan>\\[/<Event_Name>\\[/<MAJOR>-<MINOR>]]: a Segment tracking plan or an Avo branch "
+    "(the first folder under schemas/).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes; change nothing.")]
+
+
+def _registry(project, registry: RegistryType, profile, profiles_dir):
+    from reflekt_core.profiles import load_profile
+    from reflekt_core.registries import make_registry
+
+    resolved = load_profile(project, profile, profiles_dir)
+    return make_registry(resolved.registry_entry(registry.value), project)
+
+
+def _lines(label: str, items: list[str]) -> None:
+    console = stdout()
+    for item in items:
+        console.print(f"  {label:<9} {item}", markup=False)
+
+
+@boundary
+def pull(registry: RegistryOption, select: SelectOption, force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite local schemas that differ from the registry.")] = False,
+         dry_run: DryRun = False,
+         include_common: Annotated[bool, typer.Option(
+             "--include-common", help="Also pull Segment's COMMON rule.")] = False,
+         profile: Profile = None, profiles_dir: ProfilesDir = None, project_dir: ProjectDir = None) -> None:
+    """Pull schemas from a registry into schemas/: all or nothing, never overwriting local changes without --force."""
+    from reflekt_core.project import load_project
+    from reflekt_core.registries.sync import apply_pull, plan_pull
+
+    project = load_project(project_dir)
+    client = _registry(project, registry, profile, profiles_dir)
+    with stderr().status(f"Pulling {select} from {registry.value}..."):
+        pulled = client.pull(select, include_common=include_common)
+    plan = plan_pull(project.schemas_dir, pulled)
+    for note in pulled.notes:
+        stderr().print(f"note: {note}", markup=False)
+    _lines("create", plan.created)
+    _lines("update" if force else "differs", plan.changed)
+    _lines("unchanged", plan.unchanged)
+    if dry_run:
+        sys.stdout.write(plan.diff)
+        stdout().print(f"Dry run: {len(plan.created)} to create, {len(plan.changed)} differ, "
+                       f"{len(plan.unchanged)} unchanged; nothing written.", markup=False)
+        return
+    written = apply_pull(project.schemas_dir, plan, force=force)
+    stdout().print(f"Pulled {len(pulled.schemas)} schemas from {registry.value}: {len(plan.created)} created, "
+                   f"{len(plan.changed) if force else 0} updated, {len(plan.unchanged)} unchanged "
+                   f"({len(written)} files written).", markup=False)
+
+
+@boundary
+def push(registry: RegistryOption, select: SelectOption,
+         delete: Annotated[bool, typer.Option("--delete", help="Remove the selected schemas from the registry.")] = False,
+         force: Annotated[bool, typer.Option("--force", help="Do not ask before deleting.")] = False,
+         dry_run: DryRun = False,
+         import_method: Annotated[Optional[str], typer.Option(
+             "--import-method", help="Avo: addOnly | addAndUpdate (default) | addUpdateAndRemove.",
+             show_default=False)] = None,
+         profile: Profile = None, profiles_dir: ProfilesDir = None, project_dir: ProjectDir = None) -> None:
+    """Push schemas to a registry. A whole plan replaces the remote rules; a part of one is upserted."""
+    from reflekt_core.project import load_project
+    from reflekt_core.schemas import load_selected
+    from reflekt_core.schemas.select import normalise_selector
+
+    project = load_project(project_dir)
+    selection = load_selected(project.schemas_dir, [select])
+    plan_folder = normalise_selector(select).split("/")[0]
+    in_plan = {f for f in selection.all_files if f.split("/", 1)[0] == plan_folder}
+    whole_plan = {s.rel_path for s in selection.schemas} == in_plan
+    client = _registry(project, registry, profile, profiles_dir)
+    if delete and not dry_run and not force:
+        names = ", ".join(s.id for s in selection.schemas)
+        if not typer.confirm(f"Delete {len(selection.schemas)} schema(s) from {registry.value} ({names})?",
+                             default=False):
+            stderr().print("Nothing deleted.", markup=False)
+            raise typer.Exit(1)
+    with stderr().status(f"Pushing {select} to {registry.value}..."):
+        result = client.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
+                             import_method=import_method)
+    for note in result.notes:
+        stderr().print(f"note: {note}", markup=False)
+    _lines("create", result.created)
+    _lines("update", result.updated)
+    _lines("delete", result.deleted)
+    _lines("unchanged", result.unchanged)
+    prefix = "Dry run, would push" if dry_run else "Pushed"
+    stdout().print(f"{prefix} {select} to {registry.value} "
+                   f"({'whole plan: replace' if whole_plan and not delete else 'upsert' if not delete else 'delete'}):"
+                   f" {result.summary()}.", markup=False)

@@ -1,0 +1,209 @@
+"""Avo through its Public API: export a branch's tracking plan (pull), import JSON Schema (push)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reflekt_core.errors import RegistryError, UsageError
+from reflekt_core.registries.base import PullResult, PushResult, RemoteSchema, folder_name, parse_selector
+from reflekt_core.registries.http import HttpClient, HttpSettings
+from reflekt_core.schemas.model import EventSchema
+
+BASE_URL = "https://api.avo.app"
+IMPORT_METHODS = ("addOnly", "addAndUpdate", "addUpdateAndRemove")
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+#: Keys Avo adds to properties that are not JSON Schema and mean nothing outside Avo.
+AVO_ONLY_KEYS = frozenset({"id", "index", "nameMapping", "isSystemProperty", "groupTypeId", "operations",
+                           "stakeholderDomains", "customFields", "pii", "tags"})
+#: Avo property groups -> the nested object Reflekt keeps them in, and Avo's x-avo-sendAs.
+PROPERTY_SETS = {"userProperties": ("user_properties", "UserProperty"),
+                 "groupProperties": ("group_properties", "GroupProperty")}
+
+
+def _clean(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _clean(v) for k, v in node.items() if k not in AVO_ONLY_KEYS}
+    if isinstance(node, list):
+        return [_clean(v) for v in node]
+    return node
+
+
+def _property_set(rules: Mapping[str, Any], key: str) -> tuple[dict[str, Any], list[str]]:
+    block = ((rules.get("properties") or {}).get(key) or {}) if isinstance(rules, Mapping) else {}
+    props = {name: _clean(node) for name, node in (block.get("properties") or {}).items()}
+    for node in props.values():
+        if isinstance(node.get("type"), list) and len(node["type"]) == 1:
+            node["type"] = node["type"][0]
+    return props, [r for r in block.get("required") or [] if r in props]
+
+
+def event_to_schema(event: Mapping[str, Any], plan: str, vendor: str) -> RemoteSchema:
+    """An event of Avo's export as a Reflekt schema (Avo has no versions: always ``1-0``)."""
+    name = event["name"]
+    if event.get("eventType") == "variant" and event.get("variantName"):
+        name = f"{name} - {event['variantName']}"
+    rules = event.get("rules") or {}
+    properties, required = _property_set(rules, "properties")
+    for avo_key, (nested, _) in PROPERTY_SETS.items():
+        props, req = _property_set(rules, avo_key)
+        if props:
+            properties[nested] = {"type": "object", "description": f"Avo {avo_key} sent with this event.",
+                                  "properties": props, **({"required": req} if req else {})}
+    metadata: dict[str, Any] = {}
+    tags = [t for t in event.get("tags") or [] if isinstance(t, str)]
+    if tags:
+        metadata["tags"] = tags  # kept as written: "Tier 3 - UI" is a tag, not key: value
+    rel = f"{plan}/{folder_name(name)}/1-0.json"
+    doc: dict[str, Any] = {"$id": rel, "$schema": DRAFT_07, "description": event.get("description") or "",
+                           "self": {"vendor": vendor, "name": name, "format": "jsonschema", "version": "1-0",
+                                    "metadata": metadata},
+                           "type": "object", "properties": properties}
+    if required:
+        doc["required"] = required
+    block = ((rules.get("properties") or {}).get("properties") or {})
+    doc["additionalProperties"] = bool(block.get("additionalProperties", False))
+    return RemoteSchema(rel, doc)
+
+
+def schema_to_import(schema: EventSchema) -> dict[str, Any]:
+    """A Reflekt schema as one event of Avo's JSON Schema import body."""
+    properties = copy.deepcopy(schema.properties)
+    for avo_key, (nested, send_as) in PROPERTY_SETS.items():
+        group = properties.pop(nested, None)
+        if isinstance(group, dict):
+            for name, node in (group.get("properties") or {}).items():
+                properties[name] = {**node, "x-avo-sendAs": send_as}
+    event: dict[str, Any] = {"type": "object", "description": schema.description, "properties": properties}
+    if schema.required:
+        event["required"] = [r for r in schema.required if r in properties]
+    return event
+
+
+class AvoRegistry:
+    name = "avo"
+
+    def __init__(self, entry: dict[str, Any], vendor: str, branches: Mapping[str, str],
+                 settings: HttpSettings | None = None):
+        missing = [k for k in ("workspace_id", "service_account_name", "service_account_secret") if not entry.get(k)]
+        if missing:
+            raise UsageError(f"the avo registry entry is missing {', '.join(missing)}",
+                             hint="see the reflekt_profiles.yml reference in the README")
+        requests = __import__("requests")
+        self.vendor = vendor
+        self.workspace = entry["workspace_id"]
+        self.branches = dict(branches)
+        base = settings or HttpSettings()
+        # Avo soft-enforces one request per second per service account.
+        paced = HttpSettings(timeout=base.timeout, retries=base.retries, backoff=max(base.backoff, 1.0),
+                             backoff_max=base.backoff_max, min_interval=max(base.min_interval, 1.0))
+        self.http = HttpClient("Avo", entry.get("base_url") or BASE_URL, {"Accept-Encoding": "gzip"}, paced,
+                               auth=requests.auth.HTTPBasicAuth(entry["service_account_name"],
+                                                                entry["service_account_secret"]))
+
+    def branch_id(self, branch: str) -> str:
+        if branch == "main":
+            return "main"
+        if branch not in self.branches:
+            known = ", ".join(sorted(self.branches)) or "none"
+            raise UsageError(f"Avo branch '{branch}' has no id in reflekt_project.yml (registry.avo.branches: {known})",
+                             hint="add '<branch name>: <branch id>' under registry.avo.branches; the id is in the "
+                                  "branch's URL in Avo")
+        return self.branches[branch]
+
+    def _path(self, branch: str, action: str) -> str:
+        return f"/workspaces/{self.workspace}/branches/{self.branch_id(branch)}/{action}/v1"
+
+    def check_connection(self) -> None:
+        self.http.request("GET", self._path("main", "export"))
+
+    def pull(self, selector: str, include_common: bool = False) -> PullResult:
+        sel = parse_selector(selector)
+        data = self.http.request("GET", self._path(sel.plan, "export"))
+        events = data.get("events") if isinstance(data, dict) else None
+        if not isinstance(events, list):
+            raise RegistryError("Avo's export has no 'events' list", hint="is this an Avo export endpoint?")
+        result = PullResult([event_to_schema(e, sel.plan, self.vendor) for e in events if e.get("name")])
+        if sel.event:
+            result.schemas = [s for s in result.schemas if s.rel_path.split("/")[1] == sel.event]
+            if not result.schemas:
+                raise RegistryError(f"Avo branch '{sel.plan}' has no event '{sel.event}'", status=404)
+        result.schemas.sort(key=lambda r: r.rel_path)
+        return result
+
+    def push(self, schemas: Sequence[EventSchema], whole_plan: bool, *, delete: bool = False,
+             dry_run: bool = False, import_method: str | None = None) -> PushResult:
+        method = import_method or "addAndUpdate"
+        if method not in IMPORT_METHODS:
+            raise UsageError(f"--import-method '{method}' is not one of: {', '.join(IMPORT_METHODS)}")
+        if delete:
+            raise UsageError("Avo's API has no delete: push with --import-method addUpdateAndRemove instead")
+        branches = {s.rel_path.split("/", 1)[0] for s in schemas}
+        if len(branches) != 1:
+            raise UsageError(f"select schemas of one Avo branch at a time (selected: {', '.join(sorted(branches))})")
+        branch = branches.pop()
+        result = PushResult()
+        # Compare with the branch first, so that an identical push sends nothing (Avo has no dry run).
+        exported = self.http.request("GET", self._path(branch, "export"))
+        remote = {r.doc["self"]["name"]: r.doc for r in
+                  (event_to_schema(e, branch, self.vendor) for e in (exported or {}).get("events") or [])}
+        changed = []
+        for schema in sorted(schemas, key=lambda s: s.name):
+            if schema.name not in remote:
+                result.created.append(schema.name)
+                changed.append(schema)
+            elif _comparable(remote[schema.name]) != _comparable(schema.doc):
+                result.updated.append(schema.name)
+                changed.append(schema)
+            else:
+                result.unchanged.append(schema.name)
+        if method == "addUpdateAndRemove" and whole_plan:
+            result.deleted = sorted(set(remote) - {s.name for s in schemas})
+        elif method == "addOnly":
+            result.unchanged += result.updated
+            result.updated, changed = [], [s for s in changed if s.name in result.created]
+        if dry_run or not (changed or result.deleted):
+            return result
+        sent = schemas if result.deleted else changed
+        body = {"schema": {"events": {s.name: schema_to_import(s) for s in sent}}}
+        try:
+            response = self.http.request("POST", self._path(branch, "import"), params={"importMethod": method},
+                                         json=body)
+        except RegistryError as exc:
+            if exc.status == 403:
+                raise RegistryError(f"Avo refused the import: branch '{branch}' is protected ({exc.message})",
+                                    status=403, hint="push to a branch (registry.avo.branches) and merge it in Avo") from None
+            if exc.status == 409:
+                raise RegistryError(f"Avo refused the import: branch '{branch}' is merged or closed ({exc.message})",
+                                    status=409, hint="create a new branch in Avo and add its id to reflekt_project.yml") from None
+            raise
+        outcome = (response or {}).get("result") or {}
+        result.notes.append(f"Avo: {(response or {}).get('message', 'import done')} "
+                            f"({_count(outcome.get('newEvents'))} new, {_count(outcome.get('updatedEvents'))} updated "
+                            f"events)")
+        result.notes.extend(f"Avo warning: {w}" for w in (response or {}).get("warnings") or [])
+        return result
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) else len(value or [])
+
+
+def _plain_type(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _plain_type(v) for k, v in node.items() if k not in ("x-avo-sendAs",)}
+        kind = node.get("type")
+        if isinstance(kind, list):
+            rest = [t for t in kind if t != "null"]
+            node["type"] = rest[0] if len(rest) == 1 else rest
+        return node
+    if isinstance(node, list):
+        return [_plain_type(v) for v in node]
+    return node
+
+
+def _comparable(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What Avo keeps of an event: description, properties (types without null) and required."""
+    return {"description": doc.get("description") or "", "properties": _plain_type(doc.get("properties") or {}),
+            "required": sorted(doc.get("required") or [])}

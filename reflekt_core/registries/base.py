@@ -1,0 +1,70 @@
+"""What every registry adapter provides, and the results of pulls and pushes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+from reflekt_core.errors import UsageError
+from reflekt_core.schemas.model import EventSchema
+
+
+@dataclass
+class RemoteSchema:
+    """A schema the registry holds, converted to a Reflekt schema document."""
+
+    rel_path: str                 # where it lives under schemas/
+    doc: dict[str, Any]
+
+
+@dataclass
+class PullResult:
+    schemas: list[RemoteSchema]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PushResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.deleted)} deleted")
+
+
+class Registry(Protocol):
+    name: str
+
+    def pull(self, selector: str, include_common: bool = False) -> PullResult: ...
+
+    def push(self, schemas: Sequence[EventSchema], whole_plan: bool, *, delete: bool = False,
+             dry_run: bool = False, import_method: str | None = None) -> PushResult: ...
+
+    def check_connection(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Selector:
+    """``<plan>[/<Event_Name>[/<MAJOR>-<MINOR>]]`` (``schemas/`` and ``.json`` optional)."""
+
+    plan: str
+    event: str | None = None
+    version: str | None = None
+
+
+def parse_selector(text: str) -> Selector:
+    from reflekt_core.schemas.select import normalise_selector
+
+    parts = [p for p in normalise_selector(text).split("/") if p]
+    if not parts or len(parts) > 3:
+        raise UsageError(f"--select '{text}' is not <plan>[/<Event_Name>[/<MAJOR>-<MINOR>]]",
+                         hint="e.g. --select jaffle_shop or --select jaffle_shop/Order_Completed")
+    return Selector(parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+
+
+def folder_name(event_name: str) -> str:
+    return event_name.replace(" ", "_").replace("/", "_")

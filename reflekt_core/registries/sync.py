@@ -1,0 +1,88 @@
+"""Pull and push as whole operations: nothing local changes unless everything succeeded."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reflekt_core.errors import ReflektError
+from reflekt_core.registries.base import PullResult
+from reflekt_core.schemas import jsonc
+
+
+class PullConflict(ReflektError):
+    """Local schemas differ from the registry and --force was not given."""
+
+    def __init__(self, paths: list[str]):
+        super().__init__(f"{len(paths)} local schema(s) differ from the registry: {', '.join(paths)}",
+                         hint="nothing was written; re-run with --force to overwrite them, or --dry-run to see the diff")
+        self.paths = paths
+
+
+@dataclass
+class PullPlan:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    diff: str = ""
+
+
+def schema_text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_pull(schemas_dir: Path, pulled: PullResult) -> PullPlan:
+    """Compare what the registry holds with the local files (by content, not formatting)."""
+    plan = PullPlan()
+    diffs: list[str] = []
+    for remote in pulled.schemas:
+        text = schema_text(remote.doc)
+        plan.texts[remote.rel_path] = text
+        path = schemas_dir / remote.rel_path
+        if not path.exists():
+            plan.created.append(remote.rel_path)
+            diffs.extend(difflib.unified_diff([], text.splitlines(True), "/dev/null", f"b/schemas/{remote.rel_path}"))
+            continue
+        old = path.read_text(encoding="utf-8-sig")
+        try:
+            same = jsonc.loads(old) == remote.doc
+        except ValueError:
+            same = False
+        if same:
+            plan.unchanged.append(remote.rel_path)
+        else:
+            plan.changed.append(remote.rel_path)
+            diffs.extend(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
+                                              f"a/schemas/{remote.rel_path}", f"b/schemas/{remote.rel_path}"))
+    plan.diff = "".join(line if line.endswith("\n") else line + "\n" for line in diffs)
+    return plan
+
+
+def apply_pull(schemas_dir: Path, plan: PullPlan, force: bool = False) -> list[str]:
+    """Write created and (with ``force``) changed schemas, all or nothing."""
+    if plan.changed and not force:
+        raise PullConflict(plan.changed)
+    targets = plan.created + plan.changed
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for rel in targets:
+            final = schemas_dir / rel
+            final.parent.mkdir(parents=True, exist_ok=True)
+            temp = final.parent / f".{final.name}.reflekt-pull-{os.getpid()}"
+            with open(temp, "w", encoding="utf-8") as handle:
+                handle.write(plan.texts[rel])
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.append((temp, final))
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, final in staged:
+        os.replace(temp, final)
+    return targets
