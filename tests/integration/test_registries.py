@@ -342,3 +342,16 @@ def test_avo_protected_and_merged_branches(cli, demo, avo):
     run = cli(["push", "--registry", "avo", "--select", "main"], cwd=demo)
     assert run.exit_code == 2 and "merged or closed" in run.stderr
     assert AVO_SECRET not in run.stderr
+
+
+def test_debug_checks_each_registry(cli, demo, segment, avo):
+    _profile(demo, segment, avo)
+    run = cli(["debug"], cwd=demo)
+    assert run.exit_code == 0, run.stdout
+    assert "ok     registry segment: authenticated" in run.stdout and "ok     registry avo: authenticated" in run.stdout
+    assert "api_token: '****'" in run.stdout and "service_account_secret: '****'" in run.stdout
+    assert TOKEN not in run.stdout and AVO_SECRET not in run.stdout
+    segment.token = "rotated"
+    time.sleep(1)
+    run = cli(["debug"], cwd=demo)
+    assert run.exit_code == 2 and "failed registry segment" in run.stdout and "HTTP 401" in run.stdout
