@@ -41,6 +41,15 @@ class CdpLayout:
         """Column for a (possibly nested, dotted) property path: objects flatten with ``_``."""
         return self.flat_column_name("_".join(property_path.split(".")))
 
+    def table_for(self, event_name: str, call_type: str) -> str:
+        """The table a schema's calls land in: its own table for track events, else the call's table."""
+        return self.table_name(event_name) if call_type == "track" else CALL_TABLES[call_type]
+
+    def tables_written(self, event_name: str, call_type: str) -> list[str]:
+        """Every table a call writes (identify also updates ``users``; track also ``tracks``)."""
+        extra = {"identify": ["users"], "track": ["tracks"]}.get(call_type, [])
+        return [self.table_for(event_name, call_type), *extra]
+
     def table_kind(self, table: str, call_type: str) -> str:
         return "event" if call_type == "track" and table != "tracks" else table
 

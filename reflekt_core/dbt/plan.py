@@ -215,7 +215,7 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
 
     for schema in sorted(schemas, key=lambda s: (s.name, s.major, s.minor, s.rel_path)):
         call_type = schema.call_type
-        table_name = layout.table_name(schema.name) if call_type == "track" else CALL_TABLES[call_type]
+        table_name = layout.table_for(schema.name, call_type)
         kind = layout.table_kind(table_name, call_type)
         schema_tables.add(table_name)
         table = catalog.table(table_name)

@@ -1,0 +1,75 @@
+"""One place that decides how Reflekt objects look in Dagster: keys, groups, owners, tags."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dagster import AssetKey
+
+from reflekt_core.schemas.model import EventSchema
+
+_NAME = re.compile(r"[^A-Za-z0-9_]")
+_TAG = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def clean(text: str) -> str:
+    """A string usable as an asset-key part or a Dagster name."""
+    return _NAME.sub("_", text).strip("_") or "_"
+
+
+def clean_tag(text: str) -> str:
+    return _TAG.sub("_", str(text))[:63]
+
+
+class ReflektTranslator:
+    """Override any method to change how Reflekt objects appear in Dagster."""
+
+    def schema_key(self, schema: EventSchema) -> AssetKey:
+        plan = schema.rel_path.split("/", 1)[0] if "/" in schema.rel_path else "schemas"
+        folder = schema.event_dir.rsplit("/", 1)[-1] or schema.name
+        return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{schema.major}_{schema.minor}"])
+
+    def schema_group(self, schema: EventSchema) -> str:
+        return "event_schemas"
+
+    def schema_owners(self, schema: EventSchema) -> list[str]:
+        owners = []
+        for key in ("code_owner", "product_owner"):
+            value = schema.metadata.get(key)
+            if isinstance(value, str) and value.strip():
+                owners.append(value if "@" in value else f"team:{clean(value)}")
+        return owners
+
+    def schema_tags(self, schema: EventSchema) -> dict[str, str]:
+        tags = {"reflekt/call_type": schema.call_type, "reflekt/version": clean_tag(schema.version)}
+        if schema.vendor:
+            tags["reflekt/vendor"] = clean_tag(schema.vendor)
+        return tags
+
+    def schema_description(self, schema: EventSchema) -> str:
+        return f"{schema.name} {schema.version} ({schema.id}): {schema.description}".strip()
+
+    def schema_metadata(self, schema: EventSchema) -> dict[str, Any]:
+        return {"schema_id": schema.id, "path": f"schemas/{schema.rel_path}"}
+
+    def raw_table_key(self, source_schema: str, table: str) -> AssetKey:
+        return AssetKey(["raw", clean(source_schema), clean(table)])
+
+    def lint_report_key(self) -> AssetKey:
+        return AssetKey(["reflekt", "lint_report"])
+
+    def catalog_key(self, source_ref: str) -> AssetKey:
+        return AssetKey(["reflekt", "warehouse_catalog", *[clean(p) for p in source_ref.split(".")]])
+
+    def dbt_package_key(self) -> AssetKey:
+        return AssetKey(["reflekt", "dbt_package"])
+
+    def registry_pull_key(self, registry: str) -> AssetKey:
+        return AssetKey(["reflekt", "registry", f"{clean(registry)}_plan"])
+
+    def segment_push_key(self) -> AssetKey:
+        return AssetKey(["reflekt", "registry", "segment_push"])
+
+    def group(self) -> str:
+        return "reflekt"

@@ -1,0 +1,109 @@
+"""The code location on the demo: definitions, in-process materialisation, checks, lineage, sensor."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from reflekt_dagster.definitions import build_definitions
+
+SOURCE = "jaffle_shop.warehouse.segment"
+
+
+@pytest.fixture(scope="module")
+def defs(demo_project):
+    return build_definitions(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
+
+
+def test_asset_keys_groups_owners_and_lineage(defs):
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in keys
+    assert {"reflekt/lint_report", "reflekt/dbt_package", "reflekt/warehouse_catalog/jaffle_shop/warehouse/segment",
+            "stg_segment__order_completed", "stg_segment__tracks", "raw/segment/order_completed"} <= keys
+    assert len([k for k in keys if k.startswith("event_schemas/")]) == 10
+    schema = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"])
+    raw = AssetKey(["raw", "segment", "order_completed"])
+    model = AssetKey(["stg_segment__order_completed__v1_1"])
+    assert schema in graph.get(raw).parent_keys and raw in graph.get(model).parent_keys
+    node = graph.get(schema)
+    assert node.group_name == "event_schemas"
+    assert node.owners == ["team:growth_squad", "pm@jaffle-shop.example"]
+    assert node.tags["reflekt/call_type"] == "track"
+    identify = AssetKey(["event_schemas", "jaffle_shop", "Identify__v1_0"])
+    assert identify in graph.get(AssetKey(["raw", "segment", "users"])).parent_keys
+
+
+@pytest.mark.slow
+def test_materialise_the_whole_demo_graph(defs):
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral())
+    assert result.success
+    materialised = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()
+                    for m in [m.event_specific_data.materialization]}
+    assert {"event_schemas/jaffle_shop/Cart_Viewed__v1_0", "reflekt/lint_report", "reflekt/dbt_package",
+            "stg_segment__order_completed", "stg_segment__users"} <= materialised
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in
+              (ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
+    lint_checks = [c for (key, name), c in checks.items() if name == "lint"]
+    assert len(lint_checks) == 10 and all(c.passed for c in lint_checks)
+    drift = checks[("reflekt/warehouse_catalog/jaffle_shop/warehouse/segment", "missing_table")]
+    assert not drift.passed and drift.metadata["count"].value == 1
+    dbt_tests = [c for (key, name), c in checks.items() if key.startswith("stg_")]
+    assert len(dbt_tests) >= 60 and all(c.passed for c in dbt_tests)
+    lint_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
+                     if m.asset_key == AssetKey(["reflekt", "lint_report"]))
+    assert lint_meta["ok"].value is True and lint_meta["summary"].value["schemas"] == 10
+    schema_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
+                       if m.asset_key == AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"]))
+    assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
+
+
+def _tick(defs, cursor):
+    sensor = defs.resolve_sensor_def("reflekt_schemas_sensor")
+    context = build_sensor_context(instance=DagsterInstance.ephemeral(), cursor=cursor)
+    return sensor.evaluate_tick(context)
+
+
+def test_sensor_requests_only_affected_assets_and_survives_broken_schemas(defs, demo_project):
+    first = _tick(defs, None)
+    assert len(first.run_requests) == 1 and first.cursor
+    assert len(first.run_requests[0].asset_selection) > 10
+    again = _tick(defs, first.cursor)  # the cursor is all state: a restarted sensor resumes from it
+    assert again.run_requests == [] and again.skip_message == "no schema changed"
+    path = demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json"
+    original = path.read_text()
+    try:
+        path.write_text(original.replace("A customer viewed their shopping cart.", "Cart opened."))
+        changed = _tick(defs, again.cursor)
+        selection = {k.to_user_string() for k in changed.run_requests[0].asset_selection}
+        assert "event_schemas/jaffle_shop/Cart_Viewed__v1_0" in selection
+        assert not any(s.startswith("event_schemas/") and "Cart_Viewed" not in s for s in selection)
+        assert {"reflekt/lint_report", "reflekt/dbt_package", "stg_segment__cart_viewed"} <= selection
+        path.write_text("{ this is not json")
+        broken = _tick(defs, changed.cursor)
+        assert len(broken.run_requests) == 1  # the sensor keeps ticking on a broken schema
+        job = defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=[
+            AssetKey(["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"])])
+        evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        assert len(evaluations) == 1 and not evaluations[0].passed
+        assert "invalid JSON" in evaluations[0].metadata["error"].value
+    finally:
+        path.write_text(original)
+
+
+def test_nothing_happens_at_import():
+    import subprocess
+    import sys
+
+    code = ("import sys, builtins, os\n"
+            "opened = []\n"
+            "real_open = builtins.open\n"
+            "import reflekt_dagster.definitions as d\n"
+            "print(type(d.defs).__name__)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin", "REFLEKT_PROJECT_DIR": "/nonexistent"})
+    assert proc.returncode == 0, proc.stderr
