@@ -141,55 +141,61 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
     return dbt_package
 
 
+def _registry_pull_asset(registry: str, translator: ReflektTranslator) -> AssetsDefinition:
+    resource_key = f"registry_{registry}"
+
+    @asset(key=translator.registry_pull_key(registry), group_name=translator.group(), kinds={registry},
+           required_resource_keys={"reflekt", resource_key},
+           description=f"What {registry} holds, and how it differs from the repository.")
+    def registry_plan(context) -> MaterializeResult:
+        from reflekt_core.registries import make_registry
+        from reflekt_core.registries.sync import plan_pull
+
+        project = context.resources.reflekt.load()
+        config: RegistryResource = getattr(context.resources, resource_key)
+        try:
+            pulled = make_registry(config.entry(), project).pull(config.select)
+        except ReflektError as exc:
+            raise _failure(exc) from None
+        plan = plan_pull(project.schemas_dir, pulled)
+        return MaterializeResult(metadata={
+            "remote_schemas": len(pulled.schemas), "only_remote": len(plan.created),
+            "different": len(plan.changed), "same": len(plan.unchanged),
+            "diff": MetadataValue.md(f"```diff\n{plan.diff or '(no difference)'}\n```")})
+
+    return registry_plan
+
+
+def _segment_push_asset(translator: ReflektTranslator, lint_key: AssetKey) -> AssetsDefinition:
+    @asset(key=translator.segment_push_key(), group_name=translator.group(), kinds={"segment"},
+           deps=[lint_key], required_resource_keys={"reflekt", "registry_segment"},
+           description="Push the plan to Segment Protocols; refuses to run when lint fails.")
+    def segment_push(context) -> MaterializeResult:
+        from reflekt_core.lint.engine import lint_project
+        from reflekt_core.registries import make_registry
+        from reflekt_core.schemas import load_selected
+
+        project = context.resources.reflekt.load()
+        config: RegistryResource = context.resources.registry_segment
+        try:
+            if not lint_project(project, [config.select]).ok:
+                raise Failure(description=f"lint found errors in {config.select}: not pushing to Segment")
+            selection = load_selected(project.schemas_dir, [config.select])
+            result = make_registry(config.entry(), project).push(selection.schemas, whole_plan=True)
+        except ReflektError as exc:
+            raise _failure(exc) from None
+        return MaterializeResult(metadata={
+            "created": len(result.created), "updated": len(result.updated), "unchanged": len(result.unchanged),
+            "deleted": len(result.deleted),
+            "notes": MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "none")})
+
+    return segment_push
+
+
 def build_registry_assets(registries: Sequence[str], translator: ReflektTranslator,
                           lint_key: AssetKey) -> list[AssetsDefinition]:
     """A pull asset per configured registry, and a Segment push that runs only when lint passes."""
-    assets = []
-    for registry in registries:
-        resource_key = f"registry_{registry}"
-
-        @asset(key=translator.registry_pull_key(registry), group_name=translator.group(), kinds={registry},
-               required_resource_keys={"reflekt", resource_key},
-               description=f"What {registry} holds, and how it differs from the repository.")
-        def registry_plan(context, _resource_key=resource_key) -> MaterializeResult:
-            from reflekt_core.registries import make_registry
-            from reflekt_core.registries.sync import plan_pull
-
-            project = context.resources.reflekt.load()
-            config: RegistryResource = getattr(context.resources, _resource_key)
-            try:
-                pulled = make_registry(config.entry(), project).pull(config.select)
-            except ReflektError as exc:
-                raise _failure(exc) from None
-            plan = plan_pull(project.schemas_dir, pulled)
-            return MaterializeResult(metadata={
-                "remote_schemas": len(pulled.schemas), "only_remote": len(plan.created),
-                "different": len(plan.changed), "same": len(plan.unchanged),
-                "diff": MetadataValue.md(f"```diff\n{plan.diff or '(no difference)'}\n```")})
-
-        assets.append(registry_plan)
-        if registry == "segment":
-            @asset(key=translator.segment_push_key(), group_name=translator.group(), kinds={"segment"},
-                   deps=[lint_key], required_resource_keys={"reflekt", resource_key},
-                   description="Push the plan to Segment Protocols; refuses to run when lint fails.")
-            def segment_push(context, _resource_key=resource_key) -> MaterializeResult:
-                from reflekt_core.lint.engine import lint_project
-                from reflekt_core.registries import make_registry
-                from reflekt_core.schemas import load_selected
-
-                project = context.resources.reflekt.load()
-                config: RegistryResource = getattr(context.resources, _resource_key)
-                try:
-                    if not lint_project(project, [config.select]).ok:
-                        raise Failure(description=f"lint found errors in {config.select}: not pushing to Segment")
-                    selection = load_selected(project.schemas_dir, [config.select])
-                    result = make_registry(config.entry(), project).push(selection.schemas, whole_plan=True)
-                except ReflektError as exc:
-                    raise _failure(exc) from None
-                return MaterializeResult(metadata={"created": len(result.created), "updated": len(result.updated),
-                                                   "unchanged": len(result.unchanged), "deleted": len(result.deleted),
-                                                   "notes": MetadataValue.md("\n".join(f"- {n}" for n in result.notes)
-                                                                             or "none")})
-
-            assets.append(segment_push)
+    assets = [_registry_pull_asset(registry, translator) for registry in registries]
+    if "segment" in registries:
+        assets.append(_segment_push_asset(translator, lint_key))
     return assets

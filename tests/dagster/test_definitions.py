@@ -107,3 +107,53 @@ def test_nothing_happens_at_import():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"PATH": "/usr/bin", "REFLEKT_PROJECT_DIR": "/nonexistent"})
     assert proc.returncode == 0, proc.stderr
+
+
+def test_dagster_definitions_validate_on_the_workspace(demo_project, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.helpers import ROOT
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(demo_project),
+           "REFLEKT_DBT_PROFILES_DIR": str(demo_project / "dbt_profiles"),
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
+                           "-w", str(ROOT / "workspace.yaml")], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Validation successful" in proc.stdout + proc.stderr
+
+
+def test_registry_assets_and_the_pull_schedule(demo_project):
+    from dagster import build_schedule_context
+
+    from reflekt_dagster.resources import RegistryResource
+    from tests.integration.registry_fakes import FakeSegment
+
+    fake = FakeSegment("tok-abcdef-123456")
+    try:
+        registry = RegistryResource(type="segment", api_token="tok-abcdef-123456", base_url=fake.url,
+                                    select="jaffle_shop")
+        defs = build_definitions(demo_project, SOURCE, dbt_profiles_dir=demo_project / "dbt_profiles",
+                                 registries={"segment": registry}, pull_cron="15 4 * * 1")
+        schedule = defs.resolve_schedule_def("reflekt_registry_pull_schedule")
+        assert schedule.cron_schedule == "15 4 * * 1"
+        assert schedule.job.name == "reflekt_registry_pull"
+        tick = schedule.evaluate_tick(build_schedule_context(instance=DagsterInstance.ephemeral()))
+        assert len(tick.run_requests) == 1
+        job = defs.resolve_implicit_global_asset_job_def()
+        push = job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=[
+            AssetKey(["reflekt", "registry", "segment_push"])])
+        assert push.success and len(fake.rules[next(iter(fake.plans))]) == 9
+        pull = defs.resolve_job_def("reflekt_registry_pull").execute_in_process(instance=DagsterInstance.ephemeral())
+        meta = next(e.event_specific_data.materialization.metadata for e in pull.get_asset_materialization_events())
+        assert meta["remote_schemas"].value == 9 and meta["only_remote"].value == 0
+        assert meta["different"].value == 1  # Order Completed 1-0 locally vs version 1 (= 1-1) remotely
+    finally:
+        fake.stop()
