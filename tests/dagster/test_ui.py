@@ -1,0 +1,138 @@
+"""The Dagster UI serves the Reflekt graph: webserver on localhost, headless Chromium, a screenshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the webserver starts its code server in its own session)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _stop(proc: subprocess.Popen) -> list[int]:
+    """Stop the webserver and everything it started, by PID: SIGTERM, then SIGKILL if needed."""
+    pids = _descendants(proc.pid)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
+    assert CHROMIUM, "scripts/test installs Debian's chromium package"
+    port = _free_port()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(demo_project),
+           "REFLEKT_DBT_PROFILES_DIR": str(demo_project / "dbt_profiles"),
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(ROOT / "workspace.yaml"),
+         "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    browser = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                info = json.loads(urllib.request.urlopen(f"{base}/server_info", timeout=2).read())
+                break
+            except OSError:
+                assert server.poll() is None, "the webserver exited"
+                assert time.monotonic() < deadline, "the webserver did not start"
+                time.sleep(0.5)
+        assert info["dagster_version"]
+        query = json.dumps({"query": "{ assetNodes { assetKey { path } dependencyKeys { path } } }"}).encode()
+        for _ in range(60):  # the code location loads in the background
+            request = urllib.request.Request(f"{base}/graphql", data=query, headers={"Content-Type": "application/json"})
+            nodes = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]["assetNodes"]
+            if nodes:
+                break
+            time.sleep(1)
+        edges = {"/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes}
+        assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in edges["raw/segment/order_completed"]
+        assert "raw/segment/order_completed" in edges["stg_segment__order_completed__v1_1"]
+        shot = tmp_path / "asset-graph.png"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1400,900", "--virtual-time-budget=20000"]
+        url = f"{base}/asset-groups/event_schemas"
+        browser = subprocess.Popen([CHROMIUM, *flags, f"--screenshot={shot}", url], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        browser.wait(timeout=120)
+        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
+                             start_new_session=True).stdout
+        assert shot.is_file() and shot.stat().st_size > 10_000
+        assert "Dagster" in dom or "dagster" in dom
+        artefacts = Path(os.environ.get("REFLEKT_SCREENSHOT_DIR", tmp_path))
+        if artefacts != tmp_path:
+            artefacts.mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, artefacts / shot.name)
+    finally:
+        if browser is not None and browser.poll() is None:
+            os.killpg(browser.pid, signal.SIGKILL)
+        started = _stop(server)
+    assert server.poll() is not None
+    time.sleep(0.5)
+    assert not [p for p in started if _alive(p)], "a process the webserver started is still running"
