@@ -80,3 +80,27 @@ def make_project(root: Path, files: dict[str, Any] | None = None, project: dict[
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+def copy_seeded_demo(target: Path) -> Path:
+    """A copy of the demo project at ``target`` with its DuckDB warehouse seeded."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("*.duckdb*", "artifacts", "reports", "target"))
+    subprocess.run([sys.executable, str(target / "seed.py"), str(target / "warehouse.duckdb")], check=True,
+                   capture_output=True)
+    return target
+
+
+def dagster_env(home: Path, project: Path) -> dict[str, str]:
+    """Environment for Dagster CLI processes on a demo copy (with a DAGSTER_HOME of its own)."""
+    import os
+    import sys
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    return {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(project),
+            "REFLEKT_DBT_PROFILES_DIR": str(project / "dbt_profiles"),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}

@@ -110,19 +110,13 @@ def test_nothing_happens_at_import():
 
 
 def test_dagster_definitions_validate_on_the_workspace(demo_project, tmp_path):
-    import os
     import subprocess
     import sys
     from pathlib import Path
 
-    from tests.helpers import ROOT
+    from tests.helpers import ROOT, dagster_env
 
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
-    env = {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(demo_project),
-           "REFLEKT_DBT_PROFILES_DIR": str(demo_project / "dbt_profiles"),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = dagster_env(tmp_path / "dagster_home", demo_project)
     proc = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
                            "-w", str(ROOT / "workspace.yaml")], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=300)

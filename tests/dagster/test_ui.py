@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, dagster_env
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -79,12 +79,7 @@ def _stop(proc: subprocess.Popen) -> list[int]:
 def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
     assert CHROMIUM, "scripts/test installs Debian's chromium package"
     port = _free_port()
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
-    env = {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(demo_project),
-           "REFLEKT_DBT_PROFILES_DIR": str(demo_project / "dbt_profiles"),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = dagster_env(tmp_path / "dagster_home", demo_project)
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(ROOT / "workspace.yaml"),
          "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from reflekt_core.dbt import build_dbt_package
 from reflekt_core.project import load_project
 from reflekt_core.schemas import load_selected
 from reflekt_core.warehouses import make_reader
-from tests.helpers import DEMO, ROOT
+from tests.helpers import ROOT, copy_seeded_demo
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 DBT = Path(sys.executable).with_name("dbt")
@@ -24,11 +24,7 @@ DBT = Path(sys.executable).with_name("dbt")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A copy of the demo project with its warehouse seeded."""
-    target = tmp_path_factory.mktemp("demo") / "jaffle_shop"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("*.duckdb*", "artifacts", "reports", "target"))
-    subprocess.run([sys.executable, str(target / "seed.py"), str(target / "warehouse.duckdb")], check=True,
-                   capture_output=True)
-    return target
+    return copy_seeded_demo(tmp_path_factory.mktemp("demo") / "jaffle_shop")
 
 
 def _catalog(demo: Path, schema: str):
