@@ -10,6 +10,7 @@ from reflekt_core.errors import RegistryError, UsageError
 from reflekt_core.registries.base import PullResult, PushResult, RemoteSchema, folder_name, parse_selector
 from reflekt_core.registries.http import HttpClient, HttpSettings
 from reflekt_core.schemas.model import EventSchema
+from reflekt_core.warehouses.base import require
 
 BASE_URL = "https://api.avo.app"
 IMPORT_METHODS = ("addOnly", "addAndUpdate", "addUpdateAndRemove")
@@ -90,7 +91,7 @@ class AvoRegistry:
         if missing:
             raise UsageError(f"the avo registry entry is missing {', '.join(missing)}",
                              hint="see the reflekt_profiles.yml reference in the README")
-        requests = __import__("requests")
+        auth = require("requests.auth", "registries", "The Avo registry")
         self.vendor = vendor
         self.workspace = entry["workspace_id"]
         self.branches = dict(branches)
@@ -99,8 +100,8 @@ class AvoRegistry:
         paced = HttpSettings(timeout=base.timeout, retries=base.retries, backoff=max(base.backoff, 1.0),
                              backoff_max=base.backoff_max, min_interval=max(base.min_interval, 1.0))
         self.http = HttpClient("Avo", entry.get("base_url") or BASE_URL, {"Accept-Encoding": "gzip"}, paced,
-                               auth=requests.auth.HTTPBasicAuth(entry["service_account_name"],
-                                                                entry["service_account_secret"]))
+                               auth=auth.HTTPBasicAuth(entry["service_account_name"],
+                                                       entry["service_account_secret"]))
 
     def branch_id(self, branch: str) -> str:
         if branch == "main":
