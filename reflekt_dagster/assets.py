@@ -94,14 +94,12 @@ def build_catalog_asset(source: str, translator: ReflektTranslator) -> AssetsDef
     @asset(key=key, group_name=translator.group(), kinds={"warehouse"}, check_specs=checks,
            description=f"Tables and columns the CDP loaded into {source}.")
     def warehouse_catalog(reflekt: ReflektResource, warehouse: WarehouseResource):
-        from reflekt_core.dbt import generate_dbt_package
-        from reflekt_core.profiles import load_profile
+        from reflekt_core.dbt import generate_dbt_package, source_catalog
         from reflekt_core.schemas import load_selected
-        from reflekt_core.warehouses import read_catalogs
 
         try:
             project = reflekt.load()
-            catalog = read_catalogs(load_profile(project, reflekt.profile), [source], base_dir=project.dir)[0]
+            catalog = source_catalog(project, source, profile=reflekt.profile)
             plan, _ = generate_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, warehouse.sdk)
         except ReflektError as exc:
             raise _failure(exc) from None
@@ -124,15 +122,10 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
         deps=[*[s.key for s in specs.specs], translator.catalog_key(source)],
         description="The generated dbt package: sources, staging models, docs and tests.")])
     def dbt_package(reflekt: ReflektResource, warehouse: WarehouseResource) -> MaterializeResult:
-        from reflekt_core.dbt import build_dbt_package
-        from reflekt_core.profiles import load_profile
-        from reflekt_core.schemas import load_selected
-        from reflekt_core.warehouses import read_catalogs
+        from reflekt_core.dbt import build_from_project
 
         try:
-            project = reflekt.load()
-            catalog = read_catalogs(load_profile(project, reflekt.profile), [source], base_dir=project.dir)[0]
-            result = build_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, warehouse.sdk)
+            result = build_from_project(reflekt.load(), warehouse.sdk, source, profile=reflekt.profile)
         except ReflektError as exc:
             raise _failure(exc) from None
         write = result.write
@@ -176,15 +169,14 @@ def _segment_push_asset(translator: ReflektTranslator, lint_key: AssetKey) -> As
     def segment_push(context) -> MaterializeResult:
         from reflekt_core.lint.engine import lint_project
         from reflekt_core.registries import make_registry
-        from reflekt_core.schemas import load_selected
+        from reflekt_core.registries.sync import push_selection
 
         project = context.resources.reflekt.load()
         config: RegistryResource = context.resources.registry_segment
         try:
             if not lint_project(project, [config.select]).ok:
                 raise Failure(description=f"lint found errors in {config.select}: not pushing to Segment")
-            selection = load_selected(project.schemas_dir, [config.select])
-            result = make_registry(config.entry(), project).push(selection.schemas, whole_plan=True)
+            result, _, _ = push_selection(project, make_registry(config.entry(), project), config.select)
         except ReflektError as exc:
             raise _failure(exc) from None
         return MaterializeResult(metadata={

@@ -35,15 +35,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def _ensure_package(project, source: str, sdk: str, profile: str | None) -> Path:
     """The dbt package must exist for dagster-dbt to read its manifest: generate it if absent."""
-    from reflekt_core.dbt import build_dbt_package, default_dest
-    from reflekt_core.profiles import load_profile
-    from reflekt_core.schemas import load_selected
-    from reflekt_core.warehouses import read_catalogs
+    from reflekt_core.dbt import build_from_project, default_dest
 
     dest = default_dest(project)
     if not (dest / "dbt_project.yml").exists():
-        catalog = read_catalogs(load_profile(project, profile), [source], base_dir=project.dir)[0]
-        build_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, sdk, dest)
+        build_from_project(project, sdk, source, profile=profile, dest=dest)
     return dest
 
 

@@ -22,21 +22,6 @@ class Sdk(str, Enum):
     rudderstack = "rudderstack"
 
 
-def _pick_catalog(catalogs, source: str | None, path: Path):
-    from reflekt_core.errors import UsageError
-    from reflekt_core.warehouses import parse_source_ref
-
-    if source:
-        ref = parse_source_ref(source)
-        for item in catalogs:
-            if (item.source_id, item.database, item.schema) == (ref.source_id, ref.database.lower(), ref.schema.lower()):
-                return item
-        raise UsageError(f"{path} has no catalog for {source} (it has: {', '.join(c.ref for c in catalogs)})")
-    if len(catalogs) != 1:
-        raise UsageError(f"{path} holds {len(catalogs)} schema catalogs", hint="pick one with --source")
-    return catalogs[0]
-
-
 @boundary
 def build(
     artifact: Annotated[Artifact, typer.Option("--artifact", help="What to build.")] = Artifact.dbt,
@@ -60,24 +45,12 @@ def build(
     project_dir: ProjectDir = None,
 ) -> None:
     """Generate a dbt package (sources, staging models, docs, tests) from event schemas."""
-    from reflekt_core.dbt import build_dbt_package
-    from reflekt_core.errors import UsageError
-    from reflekt_core.profiles import load_profile
+    from reflekt_core.dbt import build_from_project
     from reflekt_core.project import load_project
-    from reflekt_core.schemas import load_selected
-    from reflekt_core.warehouses import load_catalogs, read_catalogs
 
-    if not source and not catalog:
-        raise UsageError("--source is required (or --catalog FILE to build offline)",
-                         hint="e.g. --source warehouse.analytics.segment")
     project = load_project(project_dir)
-    schemas = load_selected(project.schemas_dir, select, exclude).schemas
-    if catalog:
-        schema_catalog = _pick_catalog(load_catalogs(catalog), source, catalog)
-    else:
-        resolved = load_profile(project, profile, profiles_dir)
-        schema_catalog = read_catalogs(resolved, [source], base_dir=project.dir)[0]
-    result = build_dbt_package(project, schemas, schema_catalog, sdk.value, out, dry_run=dry_run)
+    result = build_from_project(project, sdk.value, source, catalog_file=catalog, select=select, exclude=exclude,
+                                profile=profile, profiles_dir=profiles_dir, dest=out, dry_run=dry_run)
     console, err = stdout(), stderr()
     write = result.write
     verb = "Would write" if dry_run else "Wrote"

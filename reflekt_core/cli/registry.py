@@ -81,24 +81,20 @@ def push(registry: RegistryOption, select: SelectOption,
          profile: Profile = None, profiles_dir: ProfilesDir = None, project_dir: ProjectDir = None) -> None:
     """Push schemas to a registry. A whole plan replaces the remote rules; a part of one is upserted."""
     from reflekt_core.project import load_project
+    from reflekt_core.registries.sync import push_selection
     from reflekt_core.schemas import load_selected
-    from reflekt_core.schemas.select import normalise_selector
 
     project = load_project(project_dir)
-    selection = load_selected(project.schemas_dir, [select])
-    plan_folder = normalise_selector(select).split("/")[0]
-    in_plan = {f for f in selection.all_files if f.split("/", 1)[0] == plan_folder}
-    whole_plan = {s.rel_path for s in selection.schemas} == in_plan
     client = _registry(project, registry, profile, profiles_dir)
     if delete and not dry_run and not force:
-        names = ", ".join(s.id for s in selection.schemas)
-        if not typer.confirm(f"Delete {len(selection.schemas)} schema(s) from {registry.value} ({names})?",
-                             default=False):
+        selected = load_selected(project.schemas_dir, [select]).schemas
+        names = ", ".join(s.id for s in selected)
+        if not typer.confirm(f"Delete {len(selected)} schema(s) from {registry.value} ({names})?", default=False):
             stderr().print("Nothing deleted.", markup=False)
             raise typer.Exit(1)
     with stderr().status(f"Pushing {select} to {registry.value}..."):
-        result = client.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
-                             import_method=import_method)
+        result, _, whole_plan = push_selection(project, client, select, delete=delete, dry_run=dry_run,
+                                               import_method=import_method)
     for note in result.notes:
         stderr().print(f"note: {note}", markup=False)
     _lines("create", result.created)

@@ -59,4 +59,35 @@ def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog:
     return BuildResult(plan, files, write, dest, drift_path)
 
 
-__all__ = ["BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]
+def source_catalog(project: Project, source: str | None = None, catalog_file: Path | None = None,
+                   profile: str | None = None, profiles_dir: Path | None = None) -> SchemaCatalog:
+    """The catalog to build from: a saved catalog file, or the warehouse read through the profile."""
+    from reflekt_core.profiles import load_profile
+    from reflekt_core.warehouses import load_catalogs, read_catalogs
+    from reflekt_core.warehouses.catalog import pick_catalog
+
+    if catalog_file:
+        return pick_catalog(load_catalogs(catalog_file), source, catalog_file)
+    if not source:
+        from reflekt_core.errors import UsageError
+
+        raise UsageError("--source is required (or --catalog FILE to build offline)",
+                         hint="e.g. --source warehouse.analytics.segment")
+    return read_catalogs(load_profile(project, profile, profiles_dir), [source], base_dir=project.dir)[0]
+
+
+def build_from_project(project: Project, sdk: str, source: str | None = None, *, catalog_file: Path | None = None,
+                       select: list[str] | None = None, exclude: list[str] | None = None,
+                       profile: str | None = None, profiles_dir: Path | None = None, dest: Path | None = None,
+                       dry_run: bool = False) -> BuildResult:
+    """Select schemas, get the catalog, and build the package: the one call behind ``reflekt build``."""
+    from reflekt_core.schemas import load_selected
+
+    if not source and not catalog_file:
+        source_catalog(project)  # raises the usage error before any work
+    schemas = load_selected(project.schemas_dir, select, exclude).schemas
+    catalog = source_catalog(project, source, catalog_file, profile, profiles_dir)
+    return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run)
+
+
+__all__ = ["build_from_project", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]

@@ -86,3 +86,21 @@ def apply_pull(schemas_dir: Path, plan: PullPlan, force: bool = False) -> list[s
     for temp, final in staged:
         os.replace(temp, final)
     return targets
+
+
+def push_selection(project, registry, select: str, *, delete: bool = False, dry_run: bool = False,
+                   import_method: str | None = None):
+    """Load the selected schemas and push them: a whole plan folder replaces, part of one upserts.
+
+    Returns ``(result, schemas, whole_plan)``.
+    """
+    from reflekt_core.schemas import load_selected
+    from reflekt_core.schemas.select import normalise_selector
+
+    selection = load_selected(project.schemas_dir, [select])
+    plan_folder = normalise_selector(select).split("/")[0]
+    in_plan = {f for f in selection.all_files if f.split("/", 1)[0] == plan_folder}
+    whole_plan = {s.rel_path for s in selection.schemas} == in_plan
+    result = registry.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
+                           import_method=import_method)
+    return result, selection.schemas, whole_plan

@@ -136,3 +136,18 @@ def load_catalogs(path: Path) -> list[SchemaCatalog]:
         return [SchemaCatalog.from_dict(c) for c in data["catalogs"]]
     except (KeyError, TypeError) as exc:
         raise UsageError(f"{path} is not a valid Reflekt catalog: {exc}") from None
+
+
+def pick_catalog(catalogs: list[SchemaCatalog], source: str | None, path: Path) -> SchemaCatalog:
+    """The catalog of ``source`` (``id.database.schema``) in a saved file, or its only one."""
+    from reflekt_core.warehouses.base import parse_source_ref
+
+    if source:
+        ref = parse_source_ref(source)
+        for item in catalogs:
+            if (item.source_id, item.database, item.schema) == (ref.source_id, ref.database.lower(), ref.schema.lower()):
+                return item
+        raise UsageError(f"{path} has no catalog for {source} (it has: {', '.join(c.ref for c in catalogs)})")
+    if len(catalogs) != 1:
+        raise UsageError(f"{path} holds {len(catalogs)} schema catalogs", hint="pick one with --source")
+    return catalogs[0]

@@ -141,3 +141,11 @@ def test_bad_source_ref(text):
 def test_source_ref_allows_dots_in_the_database():
     ref = parse_source_ref("bq.example.com:proj.segment")
     assert (ref.source_id, ref.database, ref.schema) == ("bq", "example.com:proj", "segment")
+
+
+def test_a_port_number_is_not_an_http_status():
+    from reflekt_core.warehouses.errors import classify
+
+    exc = Exception('connection to server at "127.0.0.1", port 40123 failed: FATAL:  database "x" does not exist')
+    assert "not found" in str(classify(exc, "pg", "connecting"))
+    assert "authentication failed" in str(classify(Exception("HTTP 401 Unauthorized"), "bq", "reading"))
