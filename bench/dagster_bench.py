@@ -27,7 +27,7 @@ start = time.perf_counter()
 from reflekt_dagster.definitions import build_definitions
 defs = build_definitions(sys.argv[1], "wh.warehouse.segment", dbt_profiles_dir=sys.argv[2])
 graph = defs.resolve_asset_graph()
-print(len(graph.get_all_asset_keys()), round(time.perf_counter() - start, 2))
+print(len(graph.get_all_asset_keys()), round(time.perf_counter() - start, 2), time.time())
 """
 
 
@@ -58,14 +58,16 @@ def main() -> None:
     profiles = prepare()
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     subprocess.run([sys.executable, "-c", LOAD, str(PROJECT), str(profiles)], check=True, capture_output=True)
-    runs = []
+    runs, ready = [], []
     for _ in range(3):
-        start = time.perf_counter()
+        spawned, start = time.time(), time.perf_counter()
         out = subprocess.run([sys.executable, "-c", LOAD, str(PROJECT), str(profiles)], check=True,
                              capture_output=True, text=True).stdout.split()
         runs.append(time.perf_counter() - start)
-    print(f"Definitions, 1,000 schemas: {out[0]} assets; whole process best {min(runs):.2f} s "
-          f"(in-process build {out[1]} s)")
+        ready.append(float(out[2]) - spawned)
+    print(f"Definitions, 1,000 schemas: {out[0]} assets; process start to Definitions loaded best "
+          f"{min(ready):.2f} s; whole process including interpreter exit best {min(runs):.2f} s "
+          f"(imports + build in process {out[1]} s)")
 
     sys.path.insert(0, str(HERE.parent))
     from dagster import DagsterInstance, build_sensor_context
