@@ -86,21 +86,21 @@ DRIFT_CHECKS = {"property_without_column": "Schema properties with no warehouse 
                 "missing_table": "Schemas whose warehouse table is missing"}
 
 
-def build_catalog_asset(source: str, translator: ReflektTranslator) -> AssetsDefinition:
-    """The warehouse catalog of one source, with drift against the schemas as checks."""
+def build_catalog_asset(source: str, sdk: str, translator: ReflektTranslator) -> AssetsDefinition:
+    """The warehouse catalog of one source, with drift against the schemas (``sdk``'s layout) as checks."""
     key = translator.catalog_key(source)
     checks = [AssetCheckSpec(name=name, asset=key, description=text) for name, text in DRIFT_CHECKS.items()]
 
     @asset(key=key, group_name=translator.group(), kinds={"warehouse"}, check_specs=checks,
            description=f"Tables and columns the CDP loaded into {source}.")
-    def warehouse_catalog(reflekt: ReflektResource, warehouse: WarehouseResource):
+    def warehouse_catalog(reflekt: ReflektResource):
         from reflekt_core.dbt import generate_dbt_package, source_catalog
         from reflekt_core.schemas import load_selected
 
         try:
             project = reflekt.load()
             catalog = source_catalog(project, source, profile=reflekt.profile)
-            plan, _ = generate_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, warehouse.sdk)
+            plan, _ = generate_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, sdk)
         except ReflektError as exc:
             raise _failure(exc) from None
         tables = "\n".join(f"| {t.name} | {len(t.columns)} | {', '.join(t.column_names)} |"

@@ -5,7 +5,8 @@ it loads the code location. Configuration comes from its arguments, or for ``def
 environment variables read at load time:
 
 - ``REFLEKT_PROJECT_DIR`` (default: the embedded demo, examples/jaffle_shop)
-- ``REFLEKT_SOURCE`` (``source_id.database.schema``; default ``jaffle_shop.warehouse.segment``)
+- ``REFLEKT_SOURCE`` (``source_id.database.schema``, comma-separated for several; the first
+  feeds the dbt package; default ``jaffle_shop.warehouse.segment``)
 - ``REFLEKT_SDK`` (``segment`` | ``rudderstack``), ``REFLEKT_DBT_PROFILES_DIR``
 - ``REFLEKT_SEGMENT_PLAN`` + ``SEGMENT_API_TOKEN`` and/or ``REFLEKT_AVO_BRANCH`` + ``AVO_WORKSPACE_ID``,
   ``AVO_SERVICE_ACCOUNT_NAME``, ``AVO_SERVICE_ACCOUNT_SECRET`` to add registry assets
@@ -15,7 +16,7 @@ environment variables read at load time:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import Definitions, EnvVar, definitions
@@ -43,15 +44,23 @@ def _ensure_package(project, source: str, sdk: str, profile: str | None) -> Path
     return dest
 
 
-def build_definitions(project_dir: str | Path, source: str, sdk: str = "segment", *,
+def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk: str = "segment", *,
                       profile: str | None = None, dbt_profiles_dir: str | Path | None = None,
                       registries: Mapping[str, RegistryResource] | None = None,
-                      pull_cron: str = "0 6 * * *", translator: ReflektTranslator | None = None) -> Definitions:
-    """Every Reflekt asset, check, sensor, schedule and job for one project and warehouse source."""
+                      pull_cron: str = "0 6 * * *", translator: ReflektTranslator | None = None,
+                      source_sdks: Mapping[str, str] | None = None) -> Definitions:
+    """Every Reflekt asset, check, sensor, schedule and job for one project.
+
+    ``source`` is ``source_id.database.schema``, or several: each gets a warehouse catalog asset
+    with drift checks, and the first is the one the dbt package is built from. ``source_sdks``
+    names the CDP of any source whose CDP is not ``sdk``.
+    """
     from reflekt_core.cdp import get_layout
     from reflekt_core.project import load_project
     from reflekt_core.warehouses import parse_source_ref
 
+    sources = [source] if isinstance(source, str) else list(source)
+    source = sources[0]
     translator = translator or ReflektTranslator()
     registries = dict(registries or {})
     project = load_project(Path(project_dir))
@@ -81,7 +90,7 @@ def build_definitions(project_dir: str | Path, source: str, sdk: str = "segment"
         **{f"registry_{name}": resource for name, resource in registries.items()},
     }
     return Definitions(
-        assets=[schema_assets, lint_report, build_catalog_asset(source, translator),
+        assets=[schema_assets, lint_report, *[build_catalog_asset(s, (source_sdks or {}).get(s, sdk), translator) for s in sources],
                 build_dbt_package_asset(specs, source, translator), dbt_models, *registry_assets,
                 *build_raw_table_specs(schema_tables, translator)],
         sensors=[sensor], schedules=schedules, jobs=[make_full_refresh_job()], resources=resources)
@@ -107,7 +116,7 @@ def defs() -> Definitions:
     demo = REPO_ROOT / "examples" / "jaffle_shop"
     return build_definitions(
         os.environ.get("REFLEKT_PROJECT_DIR", str(demo)),
-        os.environ.get("REFLEKT_SOURCE", "jaffle_shop.warehouse.segment"),
+        [s.strip() for s in os.environ.get("REFLEKT_SOURCE", "jaffle_shop.warehouse.segment").split(",") if s.strip()],
         os.environ.get("REFLEKT_SDK", "segment"),
         dbt_profiles_dir=os.environ.get("REFLEKT_DBT_PROFILES_DIR", str(demo / "dbt_profiles")),
         registries=_registries_from_env(),

@@ -151,3 +151,19 @@ def test_registry_assets_and_the_pull_schedule(demo_project):
         assert meta["different"].value == 1  # Order Completed 1-0 locally vs version 1 (= 1-1) remotely
     finally:
         fake.stop()
+
+
+@pytest.mark.slow
+def test_a_catalog_asset_per_source(demo_project):
+    rudder = "jaffle_shop.warehouse.rudderstack"
+    defs = build_definitions(demo_project, [SOURCE, rudder], dbt_profiles_dir=demo_project / "dbt_profiles",
+                             source_sdks={rudder: "rudderstack"})
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"reflekt/warehouse_catalog/jaffle_shop/warehouse/segment",
+            "reflekt/warehouse_catalog/jaffle_shop/warehouse/rudderstack"} <= keys
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(),
+        asset_selection=[AssetKey(["reflekt", "warehouse_catalog", "jaffle_shop", "warehouse", "rudderstack"])])
+    assert result.success
+    meta = result.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
+    assert meta["tables"].value == 10 and meta["source"].value == "jaffle_shop.warehouse.rudderstack"
