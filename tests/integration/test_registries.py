@@ -355,3 +355,24 @@ def test_debug_checks_each_registry(cli, demo, segment, avo):
     time.sleep(1)
     run = cli(["debug"], cwd=demo)
     assert run.exit_code == 2 and "failed registry segment" in run.stdout and "HTTP 401" in run.stdout
+
+
+def test_api_validation_errors_are_quoted(cli, tmp_path, segment):
+    segment.max_rules = 100  # an account with a lower limit than the client's batches
+    files = {f"big/Event_{chr(65 + n // 26)}{chr(65 + n % 26)}/1-0.json": {} for n in range(150)}
+    root = _profile(make_project(tmp_path / "big", files, {"schemas": {"conventions": {"event": {"casing": "any"}}}}),
+                    segment)
+    run = cli(["push", "--registry", "segment", "--select", "big"], cwd=root)
+    assert run.exit_code == 2
+    assert 'HTTP 422: "rules" must contain less than or equal to 100 items' in run.stderr
+    assert "the API rejected the request body" in run.stderr
+
+
+def test_avo_unknown_branch_quotes_the_api(cli, demo, avo):
+    _profile(demo, avo=avo)
+    project = yaml.safe_load((demo / "reflekt_project.yml").read_text())
+    project["registry"]["avo"]["branches"]["gone"] = "br_deleted"
+    (demo / "reflekt_project.yml").write_text(yaml.safe_dump(project))
+    run = cli(["pull", "--registry", "avo", "--select", "gone"], cwd=demo)
+    assert run.exit_code == 2 and "HTTP 404: Branch not found" in run.stderr
+    assert AVO_SECRET not in run.stderr
