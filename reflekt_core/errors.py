@@ -33,7 +33,12 @@ class ProfileError(ReflektError):
 
 
 class SchemaLoadError(ReflektError):
-    """An event schema file cannot be read or parsed into a Reflekt schema."""
+    """An event schema file cannot be read or parsed into a Reflekt schema.
+
+    ``rel_path`` is the file relative to ``schemas/`` when the error is about one schema.
+    """
+
+    rel_path: str | None = None
 
 
 class SelectionError(ReflektError):

@@ -33,7 +33,7 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
         selected = [rel for rel, e in entries.items() if e.key in context.selected_asset_keys]
         errors: list = []
         loaded = list(iter_load(project.schemas_dir, selected, errors))
-        broken = {e.where.split(":")[0] if e.where else "": str(e) for e in errors}
+        broken = {e.rel_path: str(e) for e in errors}
         result = lint_schemas(loaded, project, all_files=iter_schema_files(project.schemas_dir))
         for schema in loaded:
             entry = entries[schema.rel_path]
@@ -49,11 +49,9 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
                 metadata={"errors": len(errors_), "warnings": len(violations) - len(errors_),
                           "violations": MetadataValue.md("\n".join(
                               f"- **{v.level.value}** `{v.code}` {v.message}" for v in violations) or "none")})
-        for rel in selected:
-            if rel not in {s.rel_path for s in loaded}:
-                message = next((text for where, text in broken.items() if where.endswith(rel)), "cannot be loaded")
-                yield AssetCheckResult(asset_key=entries[rel].key, check_name=LINT_CHECK, passed=False,
-                                       severity=AssetCheckSeverity.ERROR, metadata={"error": message})
+        for rel, message in broken.items():
+            yield AssetCheckResult(asset_key=entries[rel].key, check_name=LINT_CHECK, passed=False,
+                                   severity=AssetCheckSeverity.ERROR, metadata={"error": message})
 
     return event_schemas
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dagster import AssetCheckSpec, AssetKey, AssetSpec
 
-from reflekt_core.errors import ReflektError
+from reflekt_core.errors import SchemaLoadError
 from reflekt_core.project import Project
-from reflekt_core.schemas.loader import iter_schema_files, parse_schema
+from reflekt_core.schemas.loader import iter_load, iter_schema_files
 from reflekt_core.schemas.model import EventSchema
-from reflekt_dagster.translator import ReflektTranslator, clean
+from reflekt_dagster.translator import ReflektTranslator
 
 LINT_CHECK = "lint"
 
@@ -38,14 +37,13 @@ class SchemaSpecs:
 
 def build_schema_specs(project: Project, translator: ReflektTranslator) -> SchemaSpecs:
     """An asset spec and a lint check spec per schema file, from the files on disk."""
-    entries = []
     schemas_dir = project.schemas_dir
-    for rel in iter_schema_files(schemas_dir) if schemas_dir.is_dir() else []:
-        try:
-            schema = parse_schema(schemas_dir / rel, rel, (schemas_dir / rel).read_text(encoding="utf-8-sig"))
-            entries.append(SchemaEntry(rel, translator.schema_key(schema), schema))
-        except (ReflektError, OSError, UnicodeDecodeError) as exc:
-            entries.append(SchemaEntry(rel, _broken_key(rel), error=str(exc)))
+    files = iter_schema_files(schemas_dir) if schemas_dir.is_dir() else []
+    errors: list[SchemaLoadError] = []
+    entries = [SchemaEntry(s.rel_path, translator.schema_key(s), s) for s in iter_load(schemas_dir, files, errors)]
+    entries += [SchemaEntry(e.rel_path, translator.schema_path_key(e.rel_path), error=str(e))
+                for e in errors if e.rel_path]
+    entries.sort(key=lambda e: e.rel_path)
     result = SchemaSpecs(entries)
     for entry in entries:
         schema = entry.schema
@@ -64,18 +62,6 @@ def build_schema_specs(project: Project, translator: ReflektTranslator) -> Schem
     return result
 
 
-def _broken_key(rel_path: str) -> AssetKey:
-    parts = rel_path[: -len(".json")].split("/")
-    plan = parts[0] if len(parts) > 1 else "schemas"
-    folder = parts[-2] if len(parts) > 1 else "unknown"
-    version = parts[-1].replace("-", "_")
-    return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{clean(version)}"])
-
-
 def schema_keys_for_files(specs: SchemaSpecs, rel_paths: list[str]) -> list[AssetKey]:
     by_path = specs.by_path()
     return [by_path[rel].key for rel in rel_paths if rel in by_path]
-
-
-def project_path(project_dir: str | Path) -> Path:
-    return Path(project_dir).expanduser().resolve()

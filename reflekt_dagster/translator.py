@@ -26,9 +26,14 @@ class ReflektTranslator:
     """Override any method to change how Reflekt objects appear in Dagster."""
 
     def schema_key(self, schema: EventSchema) -> AssetKey:
-        plan = schema.rel_path.split("/", 1)[0] if "/" in schema.rel_path else "schemas"
-        folder = schema.event_dir.rsplit("/", 1)[-1] or schema.name
-        return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{schema.major}_{schema.minor}"])
+        return self.schema_path_key(schema.rel_path)
+
+    def schema_path_key(self, rel_path: str) -> AssetKey:
+        """The key of the schema file at ``rel_path`` (relative to schemas/), readable or not."""
+        parts = rel_path[: -len(".json")].split("/")
+        plan = parts[0] if len(parts) > 1 else "schemas"
+        folder = parts[-2] if len(parts) > 1 else "unknown"
+        return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{clean(parts[-1].replace('-', '_'))}"])
 
     def schema_group(self, schema: EventSchema) -> str:
         return "event_schemas"

@@ -86,23 +86,33 @@ def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
     return EventSchema(path=path, rel_path=rel_path, doc=doc, text=text)
 
 
+def read_schema(schemas_dir: Path, rel: str) -> EventSchema:
+    """Read and parse one schema file; every failure is a :class:`SchemaLoadError` with ``rel_path``."""
+    path = schemas_dir / rel
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        return parse_schema(path, rel, raw.decode("utf-8-sig"))
+    except SchemaLoadError as exc:
+        error = exc
+    except UnicodeDecodeError as exc:
+        error = SchemaLoadError(f"not UTF-8 text (byte {exc.start})", where=_display(path),
+                                hint="save the file as UTF-8")
+    except OSError as exc:
+        error = SchemaLoadError(f"cannot read file: {exc.strerror}", where=_display(path),
+                                hint="check that the file exists and is readable")
+    error.rel_path = rel
+    raise error
+
+
 def iter_load(schemas_dir: Path, rel_paths: Iterable[str], errors: list[SchemaLoadError],
               progress: Callable[[int], None] | None = None) -> Iterator[EventSchema]:
     """Yield schemas one at a time; failures are appended to ``errors``, never skipped silently."""
     for rel in rel_paths:
-        path = schemas_dir / rel
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-            yield parse_schema(path, rel, raw.decode("utf-8-sig"))
+            yield read_schema(schemas_dir, rel)
         except SchemaLoadError as exc:
             errors.append(exc)
-        except UnicodeDecodeError as exc:
-            errors.append(SchemaLoadError(f"not UTF-8 text (byte {exc.start})", where=_display(path),
-                                          hint="save the file as UTF-8"))
-        except OSError as exc:
-            errors.append(SchemaLoadError(f"cannot read file: {exc.strerror}", where=_display(path),
-                                          hint="check that the file exists and is readable"))
         if progress:
             progress(1)
 

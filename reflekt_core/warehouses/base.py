@@ -66,6 +66,16 @@ def check_identifier(value: str, what: str, source_id: str, pattern: re.Pattern[
     return value
 
 
+def probe(connection: Any) -> None:
+    """Run ``select 1`` on a DB-API connection: the connection check shared by adapters."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("select 1")
+        cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0].strip() if text else type(exc).__name__

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reflekt_core.warehouses import pgsql
-from reflekt_core.warehouses.base import require
+from reflekt_core.warehouses.base import probe, require
 from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORTS, seconds
 from reflekt_core.warehouses.errors import classify
@@ -39,12 +39,7 @@ class RedshiftReader:
         return self._connections[database]
 
     def check_connection(self) -> None:
-        cursor = self._connect(None).cursor()
-        try:
-            cursor.execute("select 1")
-            cursor.fetchall()
-        finally:
-            cursor.close()
+        probe(self._connect(None))
 
     def read_schema(self, database: str, schema: str) -> SchemaCatalog:
         conn = self._connect(database)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from reflekt_core.errors import WarehouseError
-from reflekt_core.warehouses.base import check_identifier, require, resolve_path
+from reflekt_core.warehouses.base import probe, check_identifier, require, resolve_path
 from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_QUERY_TIMEOUT, seconds
 from reflekt_core.warehouses.errors import classify
@@ -71,12 +71,7 @@ class SnowflakeReader:
         return self._conn
 
     def check_connection(self) -> None:
-        cursor = self._connect().cursor()
-        try:
-            cursor.execute("select 1")
-            cursor.fetchall()
-        finally:
-            cursor.close()
+        probe(self._connect())
 
     def read_schema(self, database: str, schema: str) -> SchemaCatalog:
         check_identifier(database, "database", self.source_id)
