@@ -29,7 +29,7 @@ SOURCE_TYPES = tuple(sorted(SOURCE_FIELDS))
 _ENTRY = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
 _TEXT = {"type": "string"}
 _NUMBER = {"type": ["number", "string"], "pattern": r"^[0-9]+(\.[0-9]+)?$", "description": "use a number"}
-_HTTP = {"timeout": _NUMBER, "retries": _NUMBER, "backoff": _NUMBER, "base_url": _TEXT}
+_HTTP = {"timeout": _NUMBER, "retries": _NUMBER, "backoff": _NUMBER, "deadline": _NUMBER, "base_url": _TEXT}
 #: Fields of each registry entry (type -> fields, required).
 REGISTRY_FIELDS = {
     "segment": ({"type": _TEXT, "api_token": _TEXT, "region": {"enum": ["us", "eu"]}, **_HTTP}, ["api_token"]),

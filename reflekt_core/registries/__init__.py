@@ -22,7 +22,7 @@ def make_registry(entry: dict, project: Project, settings: HttpSettings | None =
 def _settings(entry: dict, settings: HttpSettings | None) -> HttpSettings:
     if settings is not None:
         return settings
-    values = {k: float(entry[k]) for k in ("timeout", "backoff") if entry.get(k) not in (None, "")}
+    values = {k: float(entry[k]) for k in ("timeout", "backoff", "deadline") if entry.get(k) not in (None, "")}
     if entry.get("retries") not in (None, ""):
         values["retries"] = int(entry["retries"])
     return HttpSettings(**values)

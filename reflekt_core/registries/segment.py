@@ -10,6 +10,7 @@ from typing import Any
 from reflekt_core.errors import RegistryError, UsageError
 from reflekt_core.registries.base import PullResult, PushResult, RemoteSchema, folder_name, parse_selector
 from reflekt_core.registries.http import HttpClient, HttpSettings
+from reflekt_core.registries.limits import CursorGuard
 from reflekt_core.schemas.model import EventSchema
 
 log = logging.getLogger(__name__)
@@ -114,16 +115,20 @@ class SegmentRegistry:
                                settings or HttpSettings())
 
     # --- API calls -------------------------------------------------------------------------
-    def _paginate(self, path: str, key: str) -> list[dict[str, Any]]:
+    def _paginate(self, path: str, key: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
+        guard = CursorGuard(f"Segment API: GET {path}")
         cursor: str | None = None
         while True:
-            params = {"pagination[count]": PAGE_SIZE}
+            params: dict[str, Any] = {**(query or {}), "pagination[count]": PAGE_SIZE}
             if cursor:
                 params["pagination[cursor]"] = cursor
             data = (self.http.request("GET", path, params=params) or {}).get("data") or {}
-            items.extend(data.get(key) or [])
-            cursor = (data.get("pagination") or {}).get("next")
+            page = data.get(key) or []
+            if not isinstance(page, list):
+                raise RegistryError(f"Segment API: GET {path} answered without a '{key}' list")
+            items.extend(page)
+            cursor = guard.next((data.get("pagination") or {}).get("next"), len(page))
             if not cursor:
                 return items
 
