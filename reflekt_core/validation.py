@@ -3,29 +3,164 @@
 fastjsonschema compiles the schema to Python and answers "valid?" in microseconds;
 only for an invalid instance does jsonschema walk it again to list every error
 with its path. jsonschema's verdict is the one reported.
+
+References are resolved offline, always: inside the document, or to one of the JSON
+Schema meta-schemas (draft-04, 06, 07, 2019-09, 2020-12) that jsonschema ships in
+``jsonschema_specifications``. Nothing is ever fetched: a reflekt 0.6 meta-schema's
+``{"$ref": "http://json-schema.org/draft-07/schema#"}`` gives the same result with or
+without a network, and any other remote reference is reported, not retrieved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import fastjsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from reflekt_core.schemas.walk import escape
+
+#: Meta-schemas fastjsonschema implements; refs to the newer drafts are checked by jsonschema alone.
+_FAST_DRAFTS = ("http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+                "http://json-schema.org/draft-07/schema")
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies",
+                "dependentSchemas")
+_SCHEMA_ONES = ("additionalProperties", "additionalItems", "items", "contains", "propertyNames", "not",
+                "if", "then", "else", "unevaluatedItems", "unevaluatedProperties")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items", "prefixItems")
+
+
+class RemoteReferenceError(Exception):
+    """A ``$ref`` names a document that is neither this one nor a bundled meta-schema."""
+
+
+@lru_cache(maxsize=1)
+def bundled_registry():
+    """A ``referencing`` registry of the JSON Schema meta-schemas that refuses everything else."""
+    from jsonschema_specifications import REGISTRY
+    from referencing import Registry
+    from referencing.exceptions import NoSuchResource
+
+    def refuse(uri: str):
+        raise NoSuchResource(ref=uri)
+
+    registry = Registry(retrieve=refuse).combine(REGISTRY)
+    # The old drafts are also referenced with https://; it is the same document.
+    aliases = [("https://" + uri[len("http://"):], registry.get_or_retrieve(uri).value)
+               for uri in _FAST_DRAFTS]
+    return registry.with_resources(aliases)
+
+
+def _canonical(uri: str) -> str:
+    """The registry key of a meta-schema URI (``https://`` draft-07 is the same document)."""
+    document = urldefrag(uri)[0].rstrip("#")
+    if document.startswith("https://json-schema.org/draft-0"):
+        document = "http://" + document[len("https://"):]
+    return document
+
+
+def bundled_document(uri: str) -> dict[str, Any] | None:
+    """The bundled meta-schema a URI names, or None."""
+    from jsonschema_specifications import REGISTRY
+
+    try:
+        return REGISTRY.contents(_canonical(uri))
+    except LookupError:
+        return None
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every ``(pointer, $ref value)`` at a schema position (not inside ``enum``/``const`` data)."""
+    stack: list[tuple[str, Any]] = [(pointer, node)]
+    while stack:
+        here, current = stack.pop()
+        if not isinstance(current, dict):
+            continue
+        ref = current.get("$ref")
+        if isinstance(ref, str):
+            yield f"{here}/$ref", ref
+        for keyword in _SCHEMA_MAPS:
+            members = current.get(keyword)
+            if isinstance(members, dict):
+                stack.extend((f"{here}/{keyword}/{escape(str(k))}", v) for k, v in members.items())
+        for keyword in _SCHEMA_ONES:
+            if isinstance(current.get(keyword), dict):
+                stack.append((f"{here}/{keyword}", current[keyword]))
+        for keyword in _SCHEMA_LISTS:
+            members = current.get(keyword)
+            if isinstance(members, list):
+                stack.extend((f"{here}/{keyword}/{i}", v) for i, v in enumerate(members))
+
+
+def ref_kind(ref: str, base: str = "") -> str:
+    """``local`` (inside the document), ``bundled`` (a meta-schema) or ``remote``."""
+    if ref.startswith("#"):
+        return "local"
+    document = urldefrag(urljoin(base, ref))[0]
+    if not document or document == urldefrag(base)[0]:
+        return "local"
+    return "bundled" if bundled_document(document) is not None else "remote"
+
+
+def remote_refs(schema: Any) -> list[tuple[str, str]]:
+    """``(pointer, ref)`` of every reference Reflekt will not resolve (it never fetches)."""
+    base = schema.get("$id", "") if isinstance(schema, dict) else ""
+    base = base if isinstance(base, str) else ""
+    return [(pointer, ref) for pointer, ref in iter_refs(schema) if ref_kind(ref, base) == "remote"]
+
+
+class _OfflineHandlers(dict):
+    """fastjsonschema fetches any scheme it has no handler for: answer every scheme from the bundle."""
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str):
+        return _bundled_or_refuse
+
+
+def _bundled_or_refuse(uri: str) -> dict[str, Any]:
+    document = bundled_document(uri)
+    if document is None:
+        raise RemoteReferenceError(f"$ref '{uri}' is not bundled and is never fetched")
+    return document
+
+
+def _fast_can_check(schema: Any) -> bool:
+    base = schema.get("$id", "") if isinstance(schema, dict) else ""
+    base = base if isinstance(base, str) else ""
+    for _, ref in iter_refs(schema):
+        kind = ref_kind(ref, base)
+        if kind == "remote" or (kind == "bundled" and _canonical(urljoin(base, ref)) not in _FAST_DRAFTS):
+            return False
+    return True
+
 
 class Validator:
-    """A draft-07 validator: ``iter_errors`` yields jsonschema errors, empty when valid."""
+    """A draft-07 validator: ``iter_errors`` yields jsonschema errors, empty when valid.
+
+    ``unresolved`` lists the references to other documents (never fetched); when there
+    is one, ``iter_errors`` yields nothing and callers report those instead.
+    """
 
     def __init__(self, schema: dict[str, Any]):
-        self._precise = Draft7Validator(schema)
-        try:
-            self._fast = fastjsonschema.compile(schema, use_default=False, use_formats=False)
-        except (fastjsonschema.JsonSchemaDefinitionException, RecursionError):
-            self._fast = None  # a schema fastjsonschema cannot compile is still checked precisely
+        self.unresolved = remote_refs(schema)
+        self._precise = Draft7Validator(schema, registry=bundled_registry())
+        self._fast = None
+        if not self.unresolved and _fast_can_check(schema):
+            try:
+                self._fast = fastjsonschema.compile(schema, handlers=_OfflineHandlers(), use_default=False,
+                                                    use_formats=False)
+            except (fastjsonschema.JsonSchemaDefinitionException, RecursionError, RemoteReferenceError):
+                self._fast = None  # a schema fastjsonschema cannot compile is still checked precisely
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        if self.unresolved:
+            return
         if self._fast is not None:
             try:
                 self._fast(instance)

@@ -8,6 +8,7 @@ that describe it, so lineage reads event schema -> raw table -> staging model.
 import os
 import sys
 from collections import defaultdict
+from functools import cached_property
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -35,6 +36,19 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
         return "dbt_staging" if dbt_resource_props["resource_type"] == "model" else None
 
 
+class OfflineDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, minus the ``dbt --version`` it runs to learn dbt's version:
+    that command asks pypi.org for the latest release, a call home from inside the job.
+    dbt-core runs in this very environment, so its version is read from the package."""
+
+    @cached_property
+    def _cli_version(self):
+        from dbt.version import __version__
+        from packaging import version
+
+        return version.parse(__version__)
+
+
 def dbt_executable() -> str:
     """dbt beside this Python (a venv that is not activated has it off PATH)."""
     candidate = Path(sys.executable).with_name("dbt")
@@ -47,7 +61,7 @@ def prepare_dbt_project(package_dir: Path, profiles_dir: Path | None) -> DbtProj
     project = DbtProject(project_dir=package_dir, profiles_dir=profiles_dir)
     if not project.manifest_path.exists():
         # dbt parse with the dbt beside this Python (DbtProject's own preparer looks only on PATH).
-        cli = DbtCliResource(project_dir=project, dbt_executable=dbt_executable(),
+        cli = OfflineDbtCliResource(project_dir=project, dbt_executable=dbt_executable(),
                              profiles_dir=str(profiles_dir) if profiles_dir else None)
         cli.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project

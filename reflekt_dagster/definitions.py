@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import Definitions, EnvVar, definitions
-from dagster_dbt import DbtCliResource
 
 from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset, build_lint_report_asset,
                                     build_registry_assets, build_schema_assets)
-from reflekt_dagster.dbt import build_dbt_model_assets, build_raw_table_specs, dbt_executable, prepare_dbt_project
+from reflekt_dagster.dbt import (OfflineDbtCliResource, build_dbt_model_assets, build_raw_table_specs, dbt_executable,
+                                 prepare_dbt_project)
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule
 from reflekt_dagster.sensors import make_schemas_sensor
@@ -85,7 +85,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     resources = {
         "reflekt": reflekt,
         "warehouse": WarehouseResource(source=source, sdk=sdk),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_profiles_dir) if dbt_profiles_dir else None,
+        "dbt": OfflineDbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_profiles_dir) if dbt_profiles_dir else None,
                               dbt_executable=dbt_executable()),
         **{f"registry_{name}": resource for name, resource in registries.items()},
     }

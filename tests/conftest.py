@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,35 @@ import pytest
 from typer.testing import CliRunner
 
 from reflekt_core.cli.app import app
+from tests.netguard import sitecustomize as netguard
+
+# Block the network for the whole suite, in this process and in every Python process it starts:
+# the guard folder goes on PYTHONPATH (its sitecustomize installs the guard) and every blocked
+# attempt is logged to a file per worker, checked after each test.
+_GUARD_DIR = os.environ.setdefault("REFLEKT_NETGUARD_DIR", tempfile.mkdtemp(prefix="reflekt-netguard-"))
+os.environ[netguard.ENV] = os.path.join(_GUARD_DIR, os.environ.get("PYTEST_XDIST_WORKER", "main") + ".log")
+_SITE = str(Path(netguard.__file__).parent)
+if _SITE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SITE, os.environ.get("PYTHONPATH")) if p)
+netguard.install()
+
+
+def pytest_unconfigure(config):
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(_GUARD_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _network_blocked():
+    """Fail any test during which something tried to reach a non-local address."""
+    log = Path(os.environ[netguard.ENV])
+    start = log.stat().st_size if log.exists() else 0
+    yield
+    if log.exists() and log.stat().st_size > start:
+        with open(log, encoding="utf-8") as handle:
+            handle.seek(start)
+            attempts = handle.read().strip()
+        pytest.fail(f"network access attempted (only loopback is allowed in tests):\n{attempts}")
 
 
 @dataclass

@@ -20,6 +20,9 @@ def meta_schema(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     """
     if ctx.meta_validator is None:
         return
+    for where, ref in ctx.meta_validator.unresolved:
+        yield "", (f"meta-schema: $ref '{ref}' (at {where}) points to another document, which Reflekt never "
+                   "fetches; reference a bundled JSON Schema meta-schema (draft-04 to 2020-12) or inline it")
     for error in ctx.meta_validator.iter_errors(schema.doc):
         pointer = "".join(f"/{escape(str(p))}" for p in error.absolute_path)
         where = pointer or "the schema"

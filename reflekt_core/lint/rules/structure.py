@@ -165,5 +165,25 @@ def unknown_format(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
                                         f"(known: {', '.join(sorted(KNOWN_FORMATS))})")
 
 
+@schema_rule("R509", "structure.remote_ref", Level.ERROR)
+def remote_ref(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """``$ref`` points inside the schema (or to a JSON Schema meta-schema), never to another document.
+
+    Reflekt never fetches a reference, so a remote one could not be checked, and would let
+    anyone who edits a schema make every consumer's validator call out to a server.
+    Fails: ``"order": {"$ref": "https://schemas.example.com/order.json"}``
+    Passes: ``"order": {"$ref": "#/definitions/order"}``
+    """
+    from reflekt_core.validation import ref_kind
+
+    base = schema.doc.get("$id")
+    base = base if isinstance(base, str) else ""
+    for pointer, node in schema.subschemas:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref_kind(ref, base) == "remote":
+            yield f"{pointer}/$ref", (f"$ref '{ref}' points to another document, which Reflekt never fetches "
+                                      "(move the definition under 'definitions' and use '#/definitions/...')")
+
+
 RULES = [root_object, valid_json_schema, min_max, min_max_length, min_max_items, keyword_type,
-         required_defined, unknown_format]
+         required_defined, unknown_format, remote_ref]
