@@ -72,7 +72,8 @@ PROJECT_SCHEMA: dict[str, Any] = {
                                 "properties": {"prefix": _PREFIX}},
                     "models": {"type": "object", "additionalProperties": False,
                                "properties": {"prefix": _PREFIX,
-                                              "filter": {"type": ["string", "null"]}}},
+                                              "filter": {"type": ["string", "null"]},
+                                              "cast": {"enum": ["safe", "none"]}}},
                     "docs": {"type": "object", "additionalProperties": False,
                              "properties": {
                                  "prefix": _PREFIX,
@@ -116,6 +117,7 @@ class DbtSettings:
     sources_prefix: str = "__src_"
     models_prefix: str = "stg_"
     models_filter: str = ""
+    models_cast: str = "safe"        # safe: a column that landed with another type is read through a safe cast
     docs_prefix: str = "_stg_"
     docs_in_folder: bool = False
     docs_tests: dict[str, list[Any]] = field(default_factory=dict)
@@ -218,6 +220,7 @@ def load_project(project_dir: Path | str | None = None) -> Project:
             sources_prefix=(dbt.get("sources") or {}).get("prefix", "__src_"),
             models_prefix=(dbt.get("models") or {}).get("prefix", "stg_"),
             models_filter=(dbt.get("models") or {}).get("filter") or "",
+            models_cast=(dbt.get("models") or {}).get("cast") or "safe",
             docs_prefix=(dbt.get("docs") or {}).get("prefix", "_stg_"),
             docs_in_folder=(dbt.get("docs") or {}).get("in_folder", False),
             docs_tests=dict((dbt.get("docs") or {}).get("tests") or {}),

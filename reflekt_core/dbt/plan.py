@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reflekt_core.cdp.layout import CALL_TABLES, ID_ALIASES, CdpLayout, describe_context
+from reflekt_core.dbt.regex import Untranslatable, translate as translate_pattern
 from reflekt_core.project import DbtSettings
 from reflekt_core.schemas.model import EventSchema
 from reflekt_core.schemas.walk import PropertyNode
@@ -34,6 +35,7 @@ class ModelColumn:
     type: str = "string"           # common type, for null casts
     literal: str | None = None     # a constant expression instead of a column
     tests: list[Any] = field(default_factory=list)
+    cast: str | None = None        # select through a safe cast to this common type (landed type differs)
 
 
 @dataclass
@@ -49,7 +51,8 @@ class Model:
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str                      # property_without_column | column_without_property | missing_table
+    kind: str                      # property_without_column | column_without_property | missing_table |
+                                   # type_mismatch | untranslatable_pattern
     table: str
     column: str | None
     schema_id: str | None
@@ -132,21 +135,38 @@ def _json_type(node: dict[str, Any]) -> str:
     return common
 
 
-def _property_tests(prop: PropertyNode, column_type: str) -> list[Any]:
+def _enum_values(values: list[Any], column_type: str) -> list[Any]:
+    """Enum values as the column holds them: text for a text column, numbers for a numeric one."""
+    values = [v for v in values if v is not None]
+    if column_type in ("integer", "float"):
+        return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if column_type == "boolean":
+        return [v for v in values if isinstance(v, bool)]
+    return [v if isinstance(v, str) else json.dumps(v) for v in values]
+
+
+def _property_tests(prop: PropertyNode, column_type: str, problems: list[str] | None = None) -> list[Any]:
+    """dbt tests for a property's keywords; a keyword no test can check faithfully goes to ``problems``."""
     node = prop.node
     tests: list[Any] = []
     if prop.required and "." not in prop.path:
         tests.append("not_null")
     if isinstance(node.get("enum"), list) and node["enum"]:
-        values = [v for v in node["enum"] if v is not None]
-        quote = all(isinstance(v, str) for v in values)
-        tests.append({"accepted_values": {"arguments": {"values": values, **({} if quote else {"quote": False})}}})
+        values = _enum_values(node["enum"], column_type)
+        if values:
+            tests.append({"reflekt_accepted_values": {"arguments": {"values": values}}})
     if column_type == "string":
         if isinstance(node.get("format"), str) and node["format"] in ("email", "uuid", "uri", "ipv4", "date-time",
                                                                        "date"):
             tests.append({"reflekt_format": {"arguments": {"format": node["format"]}}})
-        if isinstance(node.get("pattern"), str):
-            tests.append({"reflekt_pattern": {"arguments": {"pattern": node["pattern"]}}})
+        if isinstance(node.get("pattern"), str) and node["pattern"]:
+            try:
+                regex = translate_pattern(node["pattern"])
+            except Untranslatable as exc:
+                if problems is not None:
+                    problems.append(str(exc))
+            else:
+                tests.append({"reflekt_pattern": {"arguments": {"pattern": node["pattern"], "regex": regex}}})
         bounds = {k: node[k] for k in ("minLength", "maxLength") if isinstance(node.get(k), int)}
         if bounds:
             tests.append({"reflekt_length": {"arguments": {"min_length": bounds.get("minLength"),
@@ -161,6 +181,18 @@ def _property_tests(prop: PropertyNode, column_type: str) -> list[Any]:
                 "min_inclusive": "exclusiveMinimum" not in limits,
                 "max_inclusive": "exclusiveMaximum" not in limits}}})
     return tests
+
+
+#: Declared types checked against the landed column; numbers of either kind hold each other.
+_CHECKED_TYPES = frozenset({"string", "integer", "float", "boolean", "timestamp", "date"})
+_NUMERIC = frozenset({"integer", "float"})
+
+
+def _mismatch(declared: str, landed: str) -> bool:
+    """True when the landed column cannot hold the declared JSON type as is."""
+    if declared not in _CHECKED_TYPES or landed not in _CHECKED_TYPES or declared == landed:
+        return False
+    return not (declared in _NUMERIC and landed in _NUMERIC)
 
 
 def _name_tests(name: str, settings: DbtSettings) -> list[Any]:
@@ -230,10 +262,11 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
         reserved = layout.reserved_columns.get(call_type, frozenset())
         for prop in _flat_properties(schema):
             column_name = layout.column_name(prop.path)
-            if column_name in reserved:
-                continue  # the CDP drops it at load; lint rule R605 reports it
+            if column_name in reserved or not column_name:
+                continue  # the CDP drops it at load (a reserved name: lint rule R605; no letters or digits)
             declared[table_name].add(column_name)
-            description = (prop.node.get("description") or "").strip() or f"{prop.path}."
+            text = prop.node.get("description")
+            description = text if isinstance(text, str) and text.strip() else f"{prop.path}."
             existing = table.column(column_name)
             column_type = existing.type if existing else _json_type(prop.node)
             if existing is None:
@@ -242,8 +275,23 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
                                    f"'{source_schema}.{table_name}' (not sent yet?): selected as null"))
                 columns.add(ModelColumn(column_name, None, description, column_type))
                 continue
-            tests = _property_tests(prop, column_type) + _name_tests(column_name, settings)
-            columns.add(ModelColumn(column_name, column_name, description, column_type, tests=tests))
+            declared_type = _json_type(prop.node)
+            cast = None
+            if _mismatch(declared_type, existing.type):
+                drift.append(Drift("type_mismatch", table_name, column_name, schema.id,
+                                   f"property '{prop.path}' of {schema.id} is declared {declared_type} but column "
+                                   f"'{source_schema}.{table_name}.{column_name}' landed as {existing.data_type}"
+                                   + (f": selected through a safe cast to {declared_type}"
+                                      if settings.models_cast == "safe" else "")))
+                if settings.models_cast == "safe":
+                    cast = column_type = declared_type
+            problems: list[str] = []
+            tests = _property_tests(prop, column_type, problems) + _name_tests(column_name, settings)
+            for problem in problems:
+                drift.append(Drift("untranslatable_pattern", table_name, column_name, schema.id,
+                                   f"pattern of property '{prop.path}' of {schema.id} uses {problem}, which not "
+                                   f"every warehouse can match: no pattern test was generated"))
+            columns.add(ModelColumn(column_name, column_name, description, column_type, tests=tests, cast=cast))
         _context(columns, table, settings)
         _added(columns, call_type, source_schema, table_name, schema)
         models.append(Model(_model_name(settings, source_schema, table_name, schema), table_name, call_type,

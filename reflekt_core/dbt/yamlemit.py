@@ -14,6 +14,8 @@ from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+\-]*$")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "none", "~"})
+#: Characters JSON leaves raw but YAML reads as line breaks (folded) or refuses: written as escapes.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 def _scalar(value: Any) -> str:
@@ -26,7 +28,7 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and text.lower() not in _YAML_WORDS:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _emit(value: Any, indent: int, out: list[str]) -> None:

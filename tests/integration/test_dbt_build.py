@@ -105,7 +105,7 @@ def test_cli_build_from_a_saved_catalog_dry_run_and_fail_on_drift(cli, demo, tmp
     out = tmp_path / "pkg"
     run = cli(["build", "--artifact", "dbt", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out)], cwd=demo)
     assert run.exit_code == 0, run.stderr
-    assert "11 models; 26 created, 0 changed, 0 removed, 0 unchanged; 4 drift item(s)" in run.stdout
+    assert "11 models; 27 created, 0 changed, 0 removed, 0 unchanged; 4 drift item(s)" in run.stdout
     assert "drift: missing_table: table 'segment.checkout_step_completed'" in run.stderr
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     run = cli(["build", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out), "--select",
@@ -115,7 +115,7 @@ def test_cli_build_from_a_saved_catalog_dry_run_and_fail_on_drift(cli, demo, tmp
     assert "--- a/models/segment/stg_segment__order_completed.sql" in run.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
     run = cli(["build", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out), "--fail-on-drift"], cwd=demo)
-    assert run.exit_code == 1 and "0 created, 0 changed, 0 removed, 26 unchanged" in run.stdout
+    assert run.exit_code == 1 and "0 created, 0 changed, 0 removed, 27 unchanged" in run.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
 

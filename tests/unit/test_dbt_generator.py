@@ -84,8 +84,8 @@ def test_nested_objects_flatten_and_derived_tests(tmp_path):
                                                   ("tier", "varchar"), ("quantity", "bigint"), ("email", "varchar")]}
     plan, _ = _generate(tmp_path, files, tables)
     columns = {c.name: c for c in plan.models[0].columns}
-    assert columns["shipping_zip_code"].tests == [{"reflekt_pattern": {"arguments": {"pattern": "^[0-9]{5}$"}}}]
-    assert columns["tier"].tests == [{"accepted_values": {"arguments": {"values": ["a", "b"]}}}]
+    assert columns["shipping_zip_code"].tests == [{"reflekt_pattern": {"arguments": {"pattern": "^[0-9]{5}$", "regex": "^[0-9]{5}$"}}}]
+    assert columns["tier"].tests == [{"reflekt_accepted_values": {"arguments": {"values": ["a", "b"]}}}]
     assert columns["quantity"].tests == [{"reflekt_range": {"arguments": {
         "min_value": 1, "max_value": 10, "min_inclusive": True, "max_inclusive": False}}}]
     assert {"reflekt_format": {"arguments": {"format": "email"}}} in columns["email"].tests
