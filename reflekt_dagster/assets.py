@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec,
                      AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset, multi_asset)
 
+from reflekt_core.dbt.plan import DRIFT_KINDS
 from reflekt_core.errors import ReflektError
 from reflekt_core.lint.reporters import render_json
 from reflekt_core.lint.result import Level
@@ -79,9 +80,8 @@ def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator) -
     return lint_report
 
 
-DRIFT_CHECKS = {"property_without_column": "Schema properties with no warehouse column",
-                "column_without_property": "Warehouse columns no schema declares",
-                "missing_table": "Schemas whose warehouse table is missing"}
+#: One check per drift kind the core reports (reflekt_core.dbt.plan.DRIFT_KINDS).
+DRIFT_CHECKS = DRIFT_KINDS
 
 
 def build_catalog_asset(source: str, sdk: str, translator: ReflektTranslator) -> AssetsDefinition:

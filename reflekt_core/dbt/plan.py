@@ -63,6 +63,16 @@ class Drift:
                 "message": self.message}
 
 
+#: Every kind of drift item, with what it means (the Dagster layer makes one check per kind).
+DRIFT_KINDS = {
+    "property_without_column": "Schema properties with no warehouse column",
+    "column_without_property": "Warehouse columns no schema declares",
+    "missing_table": "Schemas whose warehouse table is missing",
+    "type_mismatch": "Columns that landed with another type than the schema declares",
+    "untranslatable_pattern": "Patterns no warehouse regex can check faithfully (no test generated)",
+}
+
+
 @dataclass
 class PackagePlan:
     project_name: str

@@ -1,0 +1,40 @@
+"""Every drift kind the core reports is a Dagster check, including type mismatches and patterns no
+warehouse regex can check."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+from dagster import AssetKey, DagsterInstance
+
+from reflekt_core.dbt.plan import DRIFT_KINDS
+from reflekt_dagster.definitions import build_definitions
+from tests.helpers import copy_seeded_demo
+
+SOURCE = "jaffle_shop.warehouse.segment"
+
+
+def test_type_mismatch_and_untranslatable_pattern_are_checks(tmp_path, monkeypatch):
+    demo = copy_seeded_demo(tmp_path / "jaffle_shop")
+    monkeypatch.setenv("REFLEKT_DEMO_DUCKDB", str(demo / "warehouse.duckdb"))
+    with duckdb.connect(str(demo / "warehouse.duckdb")) as con:
+        con.execute("alter table segment.order_completed alter total type varchar")
+    path = demo / "schemas" / "jaffle_shop" / "Order_Completed" / "1-0.json"
+    doc = json.loads(path.read_text())
+    doc["properties"]["currency"]["pattern"] = "^(?!XXX)[A-Z]{3}$"
+    path.write_text(json.dumps(doc, indent=2))
+
+    defs = build_definitions(demo, SOURCE, "segment", dbt_profiles_dir=demo / "dbt_profiles")
+    key = AssetKey(["reflekt", "warehouse_catalog", "jaffle_shop", "warehouse", "segment"])
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(), asset_selection=[key])
+    assert result.success
+    checks = {e.check_name: e for e in (ev.event_specific_data for ev in result.all_events
+                                        if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
+    assert set(DRIFT_KINDS) <= set(checks)
+    for kind, column in (("type_mismatch", "total"), ("untranslatable_pattern", "currency")):
+        assert not checks[kind].passed, kind
+        items = checks[kind].metadata["items"].value
+        assert {(i["table"], i["column"]) for i in items} == {("order_completed", column)}, kind
