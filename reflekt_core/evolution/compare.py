@@ -1,0 +1,151 @@
+"""Compare two versions of a JSON Schema, node by node, at every nesting level.
+
+The walk follows ``properties``, ``items``, ``additionalProperties``/``additionalItems`` and
+``anyOf``/``oneOf``/``allOf`` branches, and resolves local ``$ref``s in each document first;
+each rule in :mod:`reflekt_core.evolution.rules` looks at its own keywords of one node pair.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from reflekt_core.evolution.change import Change, Kind
+
+_MAX_REF_HOPS = 64
+
+
+class Unresolved:
+    """A local ``$ref`` that names nothing in its document."""
+
+    def __init__(self, ref: str):
+        self.ref = ref
+
+
+def _follow(root: Any, ref: str) -> Any:
+    target = root
+    fragment = unquote(ref[1:])
+    if not fragment:
+        return root
+    if not fragment.startswith("/"):
+        return Unresolved(ref)
+    for token in fragment.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and token in target:
+            target = target[token]
+        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+            target = target[int(token)]
+        else:
+            return Unresolved(ref)
+    return target
+
+
+def resolve(root: Any, node: Any) -> tuple[Any, bool]:
+    """``node`` with local ``$ref``s followed (draft-07 ignores a ``$ref``'s siblings); (node, via_ref)."""
+    via_ref = False
+    for _ in range(_MAX_REF_HOPS):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return node, via_ref
+        node, via_ref = _follow(root, ref), True
+        if isinstance(node, Unresolved):
+            return node, True
+    return Unresolved(str(ref)), True
+
+
+def _local_refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                found.add(ref)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def _has_ref(node: Any) -> bool:
+    return bool(_local_refs(node))
+
+
+def _key(node: Any) -> str:
+    if isinstance(node, Unresolved):
+        return f"unresolved:{node.ref}"
+    return json.dumps(node, sort_keys=True)
+
+
+def as_schema(node: Any) -> dict[str, Any]:
+    """Boolean schemas as objects: ``true`` accepts anything (``{}``), ``false`` nothing."""
+    if node is True or node is None:
+        return {}
+    if node is False:
+        return {"not": {}}
+    return node if isinstance(node, dict) else {}
+
+
+class Comparison:
+    """One comparison of an ``old`` and a ``new`` document; :meth:`node` recurses."""
+
+    def __init__(self, old_root: Any, new_root: Any, *, root_rules: bool = True):
+        self.old_root, self.new_root = old_root, new_root
+        self.root_rules = root_rules
+        self._seen: set[tuple[int, int]] = set()
+        self._refs_stable: bool | None = None
+
+    def seen_root(self, old: Any, new: Any) -> None:
+        """A ``$ref`` back to the root (``"#"``) must not compare the whole documents again."""
+        self._seen.add((id(old), id(new)))
+
+    @property
+    def refs_stable(self) -> bool:
+        """True when every local ``$ref`` names equal targets in both documents, so equal
+        subtrees are equal after resolution too (the common case: skip them at once)."""
+        if self._refs_stable is None:
+            refs = _local_refs(self.old_root) | _local_refs(self.new_root)
+            self._refs_stable = all(_key(_follow(self.old_root, r)) == _key(_follow(self.new_root, r))
+                                    for r in refs)
+        return self._refs_stable
+
+    def node(self, old: Any, new: Any, pointer: str) -> list[Change]:
+        """Every change between subschemas ``old`` and ``new`` found at ``pointer``."""
+        from reflekt_core.evolution.rules import RULES, descend
+
+        old, old_ref = resolve(self.old_root, old)
+        new, new_ref = resolve(self.new_root, new)
+        for side in (old, new):
+            if isinstance(side, Unresolved):
+                return [Change(pointer, Kind.BREAKING, f"cannot prove compatible: $ref '{side.ref}' "
+                               "does not resolve in its document", "ref.unresolved")]
+        if old_ref or new_ref:  # recursive schemas: each pair of referenced nodes is compared once
+            key = (id(old), id(new))
+            if key in self._seen:
+                return []
+            self._seen.add(key)
+        if old == new and (self.refs_stable or not _has_ref(old)):
+            return []
+        old, new = as_schema(old), as_schema(new)
+        changes: list[Change] = []
+        for rule in RULES:
+            if rule.root_only and (pointer or not self.root_rules):
+                continue
+            changes.extend(Change(p, kind, reason, rule.name) for p, kind, reason in rule.check(old, new, pointer, self))
+        changes.extend(descend(old, new, pointer, self))
+        return changes
+
+
+def classify(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from ``old`` to ``new`` (two versions of one event's JSON Schema).
+
+    Each change has a JSON Pointer (where it is in the schema), a kind (``addition``,
+    ``breaking``, ``cosmetic``), a one-line reason and the name of the rule that found it.
+    Sorted by pointer. Pure: no IO, the documents are not modified.
+    """
+    comparison = Comparison(old, new)
+    comparison.seen_root(old, new)
+    changes = comparison.node(old, new, "")
+    return sorted(changes, key=lambda c: (c.pointer, c.rule, c.reason))
