@@ -92,6 +92,10 @@ PROJECT_SCHEMA: dict[str, Any] = {
                 "properties": {"underscore_divide_numbers": {"type": "boolean"}},
             }},
         },
+        "evolution": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"allow_deleted_versions": {"type": "boolean"}},
+        },
         "lint": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -132,6 +136,12 @@ class LintSettings:
 
 
 @dataclass(frozen=True)
+class EvolutionSettings:
+    #: Deleting a version file that exists at the base ref is an error (R704) unless this is set.
+    allow_deleted_versions: bool = False
+
+
+@dataclass(frozen=True)
 class Project:
     """A loaded, validated ``reflekt_project.yml``."""
 
@@ -149,6 +159,7 @@ class Project:
     lint: LintSettings = LintSettings()
     #: RudderStack destinations' ``underscoreDivideNumbers`` setting (test123 -> test_123).
     rudderstack_divide_numbers: bool = False
+    evolution: EvolutionSettings = EvolutionSettings()
 
     @property
     def path(self) -> Path:
@@ -230,4 +241,6 @@ def load_project(project_dir: Path | str | None = None) -> Project:
                           cdp=tuple(lint.get("cdp") or ("segment",))),
         rudderstack_divide_numbers=bool(((raw.get("cdp") or {}).get("rudderstack") or {}).get(
             "underscore_divide_numbers", False)),
+        evolution=EvolutionSettings(allow_deleted_versions=bool(
+            (raw.get("evolution") or {}).get("allow_deleted_versions", False))),
     )

@@ -104,3 +104,30 @@ def dagster_env(home: Path, project: Path) -> dict[str, str]:
     return {**os.environ, "DAGSTER_HOME": str(home), "REFLEKT_PROJECT_DIR": str(project),
             "REFLEKT_DBT_PROFILES_DIR": str(project / "dbt_profiles"),
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com", "GIT_COMMITTER_NAME": "Test",
+           "GIT_COMMITTER_EMAIL": "test@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with a fixed identity; returns stdout."""
+    import os
+    import subprocess
+
+    env = {**os.environ, **GIT_ENV, "HOME": str(root)}
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def make_git_project(root: Path, base: dict[str, Any], files: dict[str, Any] | None = None,
+                     deleted: list[str] | None = None, project: dict[str, Any] | None = None) -> Path:
+    """A project committed to git with ``base`` files, then ``files`` written over it (each merged
+    onto :func:`base_schema`, as in :func:`make_project`) and ``deleted`` removed, uncommitted."""
+    make_project(root, base, project)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    make_project(root, files or {}, project)
+    for rel in deleted or []:
+        (root / "schemas" / rel).unlink()
+    return root

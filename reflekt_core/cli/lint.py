@@ -32,6 +32,10 @@ def lint(
         "or repeated).", show_default=False)] = None,
     skip_rules: Annotated[Optional[list[str]], typer.Option(
         "--skip-rules", help="Skip these rules (codes, names or name prefixes).", show_default=False)] = None,
+    base: Annotated[Optional[str], typer.Option(
+        "--base", help="Also run the schema evolution gate (R7xx) against this git ref, e.g. origin/main: "
+        "published versions edited in place, breaking changes without a new MAJOR, deleted versions.",
+        show_default=False)] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Lint event schemas. Exit 0 when no error-level violation, 1 when there is one, 2 on bad input."""
@@ -43,7 +47,7 @@ def lint(
     project = load_project(project_dir)
     with progress("Linting") as (set_total, advance):
         result = lint_project(project, select, exclude, select_rules=select_rules, skip_rules=skip_rules,
-                              progress=advance, on_count=set_total)
+                              progress=advance, on_count=set_total, base=base)
     rendered = REPORTERS[format.value](result, project.dir)
     if output:
         if format is Format.text:

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from reflekt_core.errors import ProjectConfigError, UsageError
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Rule
-from reflekt_core.lint.rules import docs, identity, naming, plan, structure, types
+from reflekt_core.lint.rules import docs, evolution, identity, naming, plan, structure, types
 from reflekt_core.project import Project
 
 ALL_RULES: list[Rule] = [*naming.RULES, *identity.RULES, *docs.RULES, *types.RULES,
-                         *structure.RULES, *plan.RULES]
+                         *structure.RULES, *plan.RULES, *evolution.RULES]
 _BY_KEY: dict[str, Rule] = {**{r.code: r for r in ALL_RULES}, **{r.name: r for r in ALL_RULES}}
 
 

@@ -101,20 +101,26 @@ def lint_schemas(schemas: Iterable[EventSchema], project: Project, *,
 def lint_project(project: Project, select: list[str] | None = None, exclude: list[str] | None = None, *,
                  select_rules: Iterable[str] | None = None, skip_rules: Iterable[str] | None = None,
                  progress: Callable[[int], None] | None = None,
-                 on_count: Callable[[int], None] | None = None) -> LintResult:
+                 on_count: Callable[[int], None] | None = None, base: str | None = None) -> LintResult:
     """Select, load and lint a project's schemas: the one call behind ``reflekt lint``.
 
     Every file that fails to load is reported together in one :class:`SchemaLoadErrors`.
+    ``base``: a git ref; the evolution gate (R7xx) then compares the work tree with it.
     """
     from reflekt_core.errors import SchemaLoadErrors, SelectionError
     from reflekt_core.schemas.loader import iter_load, iter_schema_files
     from reflekt_core.schemas.select import select_files
 
-    resolve_rules(project, select_rules, skip_rules)  # fail on a bad rule name before any work
+    rules = resolve_rules(project, select_rules, skip_rules)  # fail on a bad rule name before any work
     if not project.schemas_dir.is_dir():
         raise SelectionError(f"the schemas folder {project.schemas_dir} does not exist",
                              hint="create it, or pull schemas with 'reflekt pull'")
     all_files = iter_schema_files(project.schemas_dir)
+    gate = None
+    if base is not None:  # git errors (no repository, unknown ref) before any linting
+        from reflekt_core.evolution.run import gate_project
+
+        gate = gate_project(project, base, select, exclude, head_files=all_files)
     files = select_files(all_files, select, exclude, project.schemas_dir)
     log.debug("selected %d of %d schema files under %s", len(files), len(all_files), project.schemas_dir)
     if on_count:
@@ -128,4 +134,12 @@ def lint_project(project: Project, select: list[str] | None = None, exclude: lis
               len(result.rule_codes), time.perf_counter() - started, result.summary())
     if errors:
         raise SchemaLoadErrors(errors)
+    if gate is not None:
+        from reflekt_core.evolution.lint import gate_violations
+
+        result.violations.extend(gate_violations(project, gate, rules))
+        result.violations = result.sorted()
+    else:
+        evolution = {rule.code for rule, _ in rules if rule.scope == "evolution"}
+        result.rule_codes = [code for code in result.rule_codes if code not in evolution]
     return result

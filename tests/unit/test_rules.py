@@ -10,7 +10,7 @@ import yaml
 from reflekt_core.lint.catalogue import ALL_RULES, get_rule
 from reflekt_core.lint.engine import lint_project
 from reflekt_core.project import load_project
-from tests.helpers import make_project
+from tests.helpers import make_git_project, make_project
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 
@@ -26,8 +26,13 @@ def _cases():
 def test_rule_case(tmp_path, code, rule_key, case):
     rule = get_rule(rule_key)
     assert rule is not None and rule.code == code, f"{code}.yml names rule {rule_key}"
-    root = make_project(tmp_path / "p", case["files"], case.get("project"), meta=case.get("meta", True))
-    result = lint_project(load_project(root), case.get("select"), select_rules=[code])
+    if "base" in case:  # an evolution gate rule: base files committed to git, then the work tree
+        root = make_git_project(tmp_path / "p", case["base"], case.get("files"), case.get("deleted"),
+                                case.get("project"))
+        result = lint_project(load_project(root), case.get("select"), select_rules=[code], base="HEAD")
+    else:
+        root = make_project(tmp_path / "p", case["files"], case.get("project"), meta=case.get("meta", True))
+        result = lint_project(load_project(root), case.get("select"), select_rules=[code])
     found = [v for v in result.violations if v.code == code]
     assert len(found) == case["expect"], [v.message for v in found]
     if "pointers" in case:
