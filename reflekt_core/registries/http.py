@@ -107,8 +107,11 @@ class HttpClient:
                                     f"deadline is used up", transient=True,
                                     hint="try again later, or raise 'deadline' in the registry entry")
             log.debug("%s %s %s", self.name, method, path)
-            failure, wait = self._attempt(method, url, path, params, json, min(self.settings.timeout, left),
-                                          expected, safe, attempt)
+            try:
+                failure, wait = self._attempt(method, url, path, params, json, min(self.settings.timeout, left),
+                                              expected, safe, attempt)
+            finally:
+                self._last = time.monotonic()  # pace from the end of a request: the server saw it by then
             if isinstance(failure, _Done):
                 return failure.value
             if wait is None:
