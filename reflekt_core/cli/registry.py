@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from reflekt_core.cli.common import boundary, stderr, stdout
+from reflekt_core.cli.common import boundary, print_error, stderr, stdout
 from reflekt_core.cli.options import Profile, ProfilesDir, ProjectDir
 
 
@@ -30,6 +30,16 @@ def _registry(project, registry: RegistryType, profile, profiles_dir):
 
     resolved = load_profile(project, profile, profiles_dir)
     return make_registry(resolved.registry_entry(registry.value), project)
+
+
+def _evolution(comparisons) -> None:
+    """Each schema's classification against the registry's current version, and its changes."""
+    console = stdout()
+    for comparison in comparisons:
+        if comparison.changes:
+            console.print(f"  evolution {comparison.describe()}", markup=False)
+            for change in comparison.changes:
+                console.print(f"    {change}", markup=False)
 
 
 def _lines(label: str, items: list[str]) -> None:
@@ -78,8 +88,14 @@ def push(registry: RegistryOption, select: SelectOption,
          import_method: Annotated[Optional[str], typer.Option(
              "--import-method", help="Avo: addOnly | addAndUpdate (default) | addUpdateAndRemove.",
              show_default=False)] = None,
+         allow_breaking: Annotated[bool, typer.Option(
+             "--allow-breaking", help="Push even a breaking change under an existing registry version.")] = False,
          profile: Profile = None, profiles_dir: ProfilesDir = None, project_dir: ProjectDir = None) -> None:
-    """Push schemas to a registry. A whole plan replaces the remote rules; a part of one is upserted."""
+    """Push schemas to a registry. A whole plan replaces the remote rules; a part of one is upserted.
+
+    Each schema is first classified against the registry's current version (addition, breaking,
+    cosmetic); a breaking change under an existing Segment MAJOR or Iglu version is refused (exit 1)."""
+    from reflekt_core.evolution.remote import PushRefused
     from reflekt_core.project import load_project
     from reflekt_core.registries.sync import push_selection
     from reflekt_core.schemas import load_selected
@@ -92,15 +108,26 @@ def push(registry: RegistryOption, select: SelectOption,
         if not typer.confirm(f"Delete {len(selected)} schema(s) from {registry.value} ({names})?", default=False):
             stderr().print("Nothing deleted.", markup=False)
             raise typer.Exit(1)
-    with stderr().status(f"Pushing {select} to {registry.value}..."):
-        result, _, whole_plan = push_selection(project, client, select, delete=delete, dry_run=dry_run,
-                                               import_method=import_method)
+    try:
+        with stderr().status(f"Pushing {select} to {registry.value}..."):
+            result, _, whole_plan = push_selection(project, client, select, delete=delete, dry_run=dry_run,
+                                                   import_method=import_method, allow_breaking=allow_breaking)
+    except PushRefused as refused:
+        _evolution(refused.comparisons)
+        print_error(str(refused))
+        raise typer.Exit(1) from None
+    _evolution(result.evolution)
     for note in result.notes:
         stderr().print(f"note: {note}", markup=False)
     _lines("create", result.created)
     _lines("update", result.updated)
     _lines("delete", result.deleted)
     _lines("unchanged", result.unchanged)
+    refused = [c for c in result.evolution if c.refused]
+    if dry_run and refused and not allow_breaking:
+        print_error(f"the push would be refused: {len(refused)} schema(s) change an existing registry version "
+                    "incompatibly (publish a new MAJOR version, or use --allow-breaking)")
+        raise typer.Exit(1)
     prefix = "Dry run, would push" if dry_run else "Pushed"
     stdout().print(f"{prefix} {select} to {registry.value} "
                    f"({'whole plan: replace' if whole_plan and not delete else 'upsert' if not delete else 'delete'}):"

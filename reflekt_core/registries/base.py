@@ -30,6 +30,8 @@ class PushResult:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The schemas classified against the registry's current content (reflekt_core.evolution.remote).
+    evolution: list[Any] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "

@@ -89,11 +89,15 @@ def apply_pull(schemas_dir: Path, plan: PullPlan, force: bool = False) -> list[s
 
 
 def push_selection(project, registry, select: str, *, delete: bool = False, dry_run: bool = False,
-                   import_method: str | None = None):
+                   import_method: str | None = None, allow_breaking: bool = False):
     """Load the selected schemas and push them: a whole plan folder replaces, part of one upserts.
 
-    Returns ``(result, schemas, whole_plan)``.
+    Before anything is sent, the schemas are classified against the registry's current content
+    (``result.evolution``); a breaking change under an existing version raises ``PushRefused``
+    unless ``allow_breaking`` (a dry run reports it instead). Returns ``(result, schemas, whole_plan)``.
     """
+    from reflekt_core.evolution.remote import PushRefused, check_push
+
     from reflekt_core.schemas import load_selected
     from reflekt_core.schemas.select import normalise_selector
 
@@ -101,6 +105,10 @@ def push_selection(project, registry, select: str, *, delete: bool = False, dry_
     plan_folder = normalise_selector(select).split("/")[0]
     in_plan = {f for f in selection.all_files if f.split("/", 1)[0] == plan_folder}
     whole_plan = {s.rel_path for s in selection.schemas} == in_plan
+    evolution = [] if delete else check_push(registry, select, selection.schemas)
+    if any(c.refused for c in evolution) and not allow_breaking and not dry_run:
+        raise PushRefused(evolution)
     result = registry.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
                            import_method=import_method)
+    result.evolution = evolution
     return result, selection.schemas, whole_plan
