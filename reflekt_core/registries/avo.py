@@ -1,26 +1,30 @@
-"""Avo through its Public API: export a branch's tracking plan (pull), import JSON Schema (push)."""
+"""Avo through its Public API: export a branch's tracking plan (pull), import JSON Schema (push).
+
+Endpoints follow avohq/docs ``export-tracking-plan.mdx`` (``GET .../branches/{id}/export/v1``) and
+``import-tracking-plan.mdx`` (``POST .../branches/{id}/import/v1?importMethod=...``); what an import
+changes is computed in ``avo_import`` from the documented import semantics.
+"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reflekt_core.errors import RegistryError, UsageError
+from reflekt_core.registries.avo_import import IMPORT_METHODS, plan_import
 from reflekt_core.registries.base import PullResult, PushResult, RemoteSchema, folder_name, parse_selector
 from reflekt_core.registries.http import HttpClient, HttpSettings
 from reflekt_core.schemas.model import EventSchema
 from reflekt_core.warehouses.base import require
 
 BASE_URL = "https://api.avo.app"
-IMPORT_METHODS = ("addOnly", "addAndUpdate", "addUpdateAndRemove")
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 #: Keys Avo adds to properties that are not JSON Schema and mean nothing outside Avo.
 AVO_ONLY_KEYS = frozenset({"id", "index", "nameMapping", "isSystemProperty", "groupTypeId", "operations",
                            "stakeholderDomains", "customFields", "pii", "tags"})
-#: Avo property groups -> the nested object Reflekt keeps them in, and Avo's x-avo-sendAs.
-PROPERTY_SETS = {"userProperties": ("user_properties", "UserProperty"),
-                 "groupProperties": ("group_properties", "GroupProperty")}
+#: Avo property groups -> the nested object Reflekt keeps them in (group properties are pulled,
+#: but never pushed: Avo's import does not take them).
+PROPERTY_SETS = {"userProperties": "user_properties", "groupProperties": "group_properties"}
 
 
 def _clean(node: Any) -> Any:
@@ -43,11 +47,12 @@ def _property_set(rules: Mapping[str, Any], key: str) -> tuple[dict[str, Any], l
 def event_to_schema(event: Mapping[str, Any], plan: str, vendor: str) -> RemoteSchema:
     """An event of Avo's export as a Reflekt schema (Avo has no versions: always ``1-0``)."""
     name = event["name"]
-    if event.get("eventType") == "variant" and event.get("variantName"):
-        name = f"{name} - {event['variantName']}"
+    variant = event.get("variantName") if event.get("eventType") == "variant" else None
+    if variant:
+        name = f"{name} - {variant}"
     rules = event.get("rules") or {}
     properties, required = _property_set(rules, "properties")
-    for avo_key, (nested, _) in PROPERTY_SETS.items():
+    for avo_key, nested in PROPERTY_SETS.items():
         props, req = _property_set(rules, avo_key)
         if props:
             properties[nested] = {"type": "object", "description": f"Avo {avo_key} sent with this event.",
@@ -61,25 +66,13 @@ def event_to_schema(event: Mapping[str, Any], plan: str, vendor: str) -> RemoteS
                            "self": {"vendor": vendor, "name": name, "format": "jsonschema", "version": "1-0",
                                     "metadata": metadata},
                            "type": "object", "properties": properties}
+    if variant:  # Avo's import skips variants: push reports them as skipped
+        doc["self"]["registry"] = {"avo": {"variant": variant, "event": event["name"]}}
     if required:
         doc["required"] = required
     block = ((rules.get("properties") or {}).get("properties") or {})
     doc["additionalProperties"] = bool(block.get("additionalProperties", False))
     return RemoteSchema(rel, doc)
-
-
-def schema_to_import(schema: EventSchema) -> dict[str, Any]:
-    """A Reflekt schema as one event of Avo's JSON Schema import body."""
-    properties = copy.deepcopy(schema.properties)
-    for avo_key, (nested, send_as) in PROPERTY_SETS.items():
-        group = properties.pop(nested, None)
-        if isinstance(group, dict):
-            for name, node in (group.get("properties") or {}).items():
-                properties[name] = {**node, "x-avo-sendAs": send_as}
-    event: dict[str, Any] = {"type": "object", "description": schema.description, "properties": properties}
-    if schema.required:
-        event["required"] = [r for r in schema.required if r in properties]
-    return event
 
 
 class AvoRegistry:
@@ -139,72 +132,59 @@ class AvoRegistry:
         if method not in IMPORT_METHODS:
             raise UsageError(f"--import-method '{method}' is not one of: {', '.join(IMPORT_METHODS)}")
         if delete:
-            raise UsageError("Avo's API has no delete: push with --import-method addUpdateAndRemove instead")
+            raise UsageError("Avo's API has no delete, and no import method deletes an event",
+                             hint="remove events in Avo; --import-method addUpdateAndRemove removes properties "
+                                  "within the pushed events")
         branches = {s.rel_path.split("/", 1)[0] for s in schemas}
         if len(branches) != 1:
             raise UsageError(f"select schemas of one Avo branch at a time (selected: {', '.join(sorted(branches))})")
         branch = branches.pop()
-        result = PushResult()
         # Compare with the branch first, so that an identical push sends nothing (Avo has no dry run).
         exported = self.http.request("GET", self._path(branch, "export"))
-        remote = {r.doc["self"]["name"]: r.doc for r in
-                  (event_to_schema(e, branch, self.vendor) for e in (exported or {}).get("events") or [])}
-        changed = []
-        for schema in sorted(schemas, key=lambda s: s.name):
-            if schema.name not in remote:
-                result.created.append(schema.name)
-                changed.append(schema)
-            elif _comparable(remote[schema.name]) != _comparable(schema.doc):
-                result.updated.append(schema.name)
-                changed.append(schema)
-            else:
-                result.unchanged.append(schema.name)
-        if method == "addUpdateAndRemove" and whole_plan:
-            result.deleted = sorted(set(remote) - {s.name for s in schemas})
-        elif method == "addOnly":
-            result.unchanged += result.updated
-            result.updated, changed = [], [s for s in changed if s.name in result.created]
-        if dry_run or not (changed or result.deleted):
+        events = [e for e in (exported or {}).get("events") or [] if isinstance(e, dict) and e.get("name")]
+        pulled = [event_to_schema(e, branch, self.vendor) for e in events]
+        variants = {r.doc["self"]["name"] for r in pulled if "registry" in r.doc["self"]}
+        remote = {r.doc["self"]["name"]: r.doc for r in pulled if "registry" not in r.doc["self"]}
+        changes = plan_import(schemas, remote, variants, method)
+        result = PushResult(created=changes.created, updated=changes.updated, unchanged=changes.unchanged,
+                            notes=changes.notes)
+        untouched = sorted(set(remote) - {s.name for s in schemas})
+        if whole_plan and untouched:
+            result.notes.append(f"{len(untouched)} event(s) on branch '{branch}' are not in schemas/ and stay: no "
+                                f"Avo import method deletes an event ({', '.join(untouched[:3])}"
+                                f"{', ...' if len(untouched) > 3 else ''})")
+        if dry_run or not changes.send:
             return result
-        sent = schemas if result.deleted else changed
-        body = {"schema": {"events": {s.name: schema_to_import(s) for s in sent}}}
+        self.apply(branch, method, changes.send, result)
+        return result
+
+    def apply(self, branch: str, method: str, events: dict[str, Any], result: PushResult) -> None:
+        """One import request; Avo's counts and warnings become notes."""
         try:
+            # An import is keyed by event and property names: sending it again gives the same branch.
             response = self.http.request("POST", self._path(branch, "import"), params={"importMethod": method},
-                                         json=body)
+                                         json={"schema": {"events": events}}, idempotent=True)
         except RegistryError as exc:
             if exc.status == 403:
                 raise RegistryError(f"Avo refused the import: branch '{branch}' is protected ({exc.message})",
                                     status=403, hint="push to a branch (registry.avo.branches) and merge it in Avo") from None
             if exc.status == 409:
-                raise RegistryError(f"Avo refused the import: branch '{branch}' is merged or closed ({exc.message})",
-                                    status=409, hint="create a new branch in Avo and add its id to reflekt_project.yml") from None
+                raise RegistryError(f"Avo refused the import into branch '{branch}': the branch is merged or closed, "
+                                    f"or has no prior actions ({exc.message})", status=409,
+                                    hint="use an open branch with at least one change made in Avo, and put its id "
+                                         "under registry.avo.branches in reflekt_project.yml") from None
             raise
-        outcome = (response or {}).get("result") or {}
-        result.notes.append(f"Avo: {(response or {}).get('message', 'import done')} "
-                            f"({_count(outcome.get('newEvents'))} new, {_count(outcome.get('updatedEvents'))} updated "
-                            f"events)")
-        result.notes.extend(f"Avo warning: {w}" for w in (response or {}).get("warnings") or [])
-        return result
+        response = response if isinstance(response, dict) else {}
+        outcome = response.get("result") if isinstance(response.get("result"), dict) else {}
+        counts = ", ".join(f"{_count(outcome.get(k))} {label}" for k, label in (
+            ("newEvents", "new events"), ("updatedEvents", "updated events"), ("newProperties", "new properties"),
+            ("updatedProperties", "updated properties")))
+        result.notes.append(f"Avo: {response.get('message') or 'import done'} ({counts})")
+        result.notes.extend(f"Avo warning: {w}" for w in response.get("warnings") or [])
 
 
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) else len(value or [])
-
-
-def _plain_type(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = {k: _plain_type(v) for k, v in node.items() if k not in ("x-avo-sendAs",)}
-        kind = node.get("type")
-        if isinstance(kind, list):
-            rest = [t for t in kind if t != "null"]
-            node["type"] = rest[0] if len(rest) == 1 else rest
-        return node
-    if isinstance(node, list):
-        return [_plain_type(v) for v in node]
-    return node
-
-
-def _comparable(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """What Avo keeps of an event: description, properties (types without null) and required."""
-    return {"description": doc.get("description") or "", "properties": _plain_type(doc.get("properties") or {}),
-            "required": sorted(doc.get("required") or [])}
+    """Avo documents integer counts; older answers listed names."""
+    if isinstance(value, bool):
+        return 0
+    return value if isinstance(value, int) else len(value) if isinstance(value, list) else 0

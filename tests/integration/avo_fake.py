@@ -185,6 +185,10 @@ class FakeAvo(FakeServer):
             if send_as == "GroupProperty":
                 warnings.append(f"GroupProperty '{prop}' in event '{name}' imported as an event property")
                 send_as = "EventProperty"
+            for keyword in UNSUPPORTED:
+                if keyword in node:
+                    warnings.append(f"Unsupported keyword '{keyword}' in property '{prop}' of event '{name}'")
+                    node.pop(keyword)
             if send_as == "SystemProperty":
                 node["x-system"] = True
             block = "userProperties" if send_as == "UserProperty" else "properties"
