@@ -57,10 +57,12 @@ class Drift:
     column: str | None
     schema_id: str | None
     message: str
+    model: str | None = None       # breaking_change: the staging model of the new version
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "table": self.table, "column": self.column, "schema_id": self.schema_id,
+        data = {"kind": self.kind, "table": self.table, "column": self.column, "schema_id": self.schema_id,
                 "message": self.message}
+        return {**data, "model": self.model} if self.model else data
 
 
 #: Every kind of drift item, with what it means (the Dagster layer makes one check per kind).
@@ -70,6 +72,7 @@ DRIFT_KINDS = {
     "missing_table": "Schemas whose warehouse table is missing",
     "type_mismatch": "Columns that landed with another type than the schema declares",
     "untranslatable_pattern": "Patterns no warehouse regex can check faithfully (no test generated)",
+    "breaking_change": "Columns a newer event version removes or retypes (reflekt_core.evolution)",
 }
 
 
@@ -338,6 +341,10 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
                 drift.append(Drift("column_without_property", table_name, column.name, None,
                                    f"column '{source_schema}.{table_name}.{column.name}' is declared by no schema "
                                    f"version: add it to the schema, or ignore it"))
+    from reflekt_core.dbt.breaking import breaking_columns
+
+    drift.extend(Drift("breaking_change", table, column, schema_id, message, model=model) for model, table, column,
+                 schema_id, message in breaking_columns(models, layout, _flat_properties, _json_type))
     models.sort(key=lambda m: m.name)
     drift.sort(key=lambda d: (d.kind, d.table, d.column or "", d.schema_id or ""))
     return PackagePlan(project_name, source_schema, catalog.database, catalog.schema, layout.name, models,

@@ -1,0 +1,43 @@
+"""A breaking change between event versions shows in the dbt drift report as breaking_change."""
+
+from __future__ import annotations
+
+from tests.unit.test_dbt_generator import TRACK_COLUMNS, _generate
+
+PROPS = {
+    "order_id": {"type": "string", "description": "Order."},
+    "total": {"type": "number", "description": "Total."},
+    "coupon": {"type": "string", "description": "Coupon."},
+    "address": {"type": "object", "description": "Where to.", "properties": {
+        "city": {"type": "string", "description": "City."}}},
+}
+COLUMNS = TRACK_COLUMNS + [("order_id", "varchar"), ("total", "double"), ("coupon", "varchar"),
+                           ("address_city", "varchar")]
+
+
+def _drift(tmp_path, later):
+    files = {"web/Order_Completed/1-0.json": {"properties": PROPS},
+             "web/Order_Completed/2-0.json": {"properties": later}}
+    plan, _ = _generate(tmp_path, files, {"order_completed": COLUMNS})
+    return [d for d in plan.drift if d.kind == "breaking_change"]
+
+
+def test_a_removed_property_and_a_retyped_one_name_the_model_and_column(tmp_path):
+    found = _drift(tmp_path, {**PROPS, "coupon": None, "address": None,
+                              "total": {"type": "string", "description": "Total."}})
+    by_column = {d.column: d for d in found}
+    assert set(by_column) == {"coupon", "total", "address_city"}
+    coupon = by_column["coupon"].to_dict()
+    assert coupon["model"] == "stg_segment__order_completed__v2_0" and coupon["table"] == "order_completed"
+    assert "column 'coupon' of model 'stg_segment__order_completed' is not in model " \
+           "'stg_segment__order_completed__v2_0'" in coupon["message"]
+    assert "is float in model 'stg_segment__order_completed' and string in model" in by_column["total"].message
+
+
+def test_compatible_versions_and_same_column_type_narrowings_are_not_breaking_columns(tmp_path):
+    later = {**PROPS, "gift": {"type": "boolean", "description": "Gift."},
+             "total": {"type": ["number", "null"], "description": "Total."}}
+    assert _drift(tmp_path, later) == []
+    narrowed = {**PROPS, "total": {"type": "integer", "description": "Total."}}  # a breaking narrowing
+    found = _drift(tmp_path, narrowed)
+    assert [(d.column, d.kind) for d in found] == [("total", "breaking_change")]
