@@ -7,24 +7,18 @@ the dispatched macros ``reflekt_column`` (a warehouse column, in the case the lo
 it: upper case on Snowflake) and ``adapter.quote`` (an output column, exactly as named in the
 docs YAML, so that dbt's generic tests with ``quote: true`` find it).
 
-Keyword lists are data (``data/sql_keywords.json``), each with its source noted.
+Keyword lists are data (``naming/data/sql_keywords.json``), each with its source noted.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
+
+from reflekt_core.naming.keywords import keyword_data
 
 ENGINES = ("duckdb", "postgres", "redshift", "snowflake", "bigquery")
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-@lru_cache(maxsize=1)
-def keyword_data() -> dict[str, dict]:
-    text = resources.files("reflekt_core.dbt").joinpath("data/sql_keywords.json").read_text(encoding="utf-8")
-    return json.loads(text)
 
 
 @lru_cache(maxsize=None)

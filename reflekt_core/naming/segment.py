@@ -70,3 +70,26 @@ def snakecase(name: str) -> str:
             out.append(95)
         take_word()
     return out.decode("ascii")
+
+
+#: Segment's warehouse post-processing, per warehouse type (shared/reference/contracts.md §3.1):
+#: on Redshift it prefixes ``_`` to names that start with a digit or are Redshift reserved words
+#: (documented); its PostgreSQL warehouse shares that loader (inferred). Names are cut to the
+#: engine's identifier limit in bytes: Redshift 127, PostgreSQL 63 (NAMEDATALEN - 1). Snowflake,
+#: BigQuery and DuckDB names are left as go-snakecase writes them.
+WAREHOUSE_RULES: dict[str, dict] = {
+    "redshift": {"prefix_leading_digit": True, "reserved": "redshift", "max_bytes": 127},
+    "postgres": {"prefix_leading_digit": True, "reserved": "redshift", "max_bytes": 63},
+}
+
+
+def warehouse_name(name: str, warehouse: str | None) -> str:
+    """A go-snakecase name as Segment creates it in ``warehouse`` (prefix, then length limit)."""
+    rules = WAREHOUSE_RULES.get(warehouse or "")
+    if not rules or not name:
+        return name
+    from reflekt_core.naming.keywords import reserved_words
+
+    if (rules["prefix_leading_digit"] and name[0].isdigit()) or name in reserved_words(rules["reserved"]):
+        name = "_" + name
+    return name.encode("utf-8")[: rules["max_bytes"]].decode("utf-8", "ignore")

@@ -43,3 +43,17 @@ def test_follows(name, style, ok):
 ])
 def test_to_casing(name, style, expected):
     assert casing.to_casing(name, style) == expected
+
+
+CDP_VECTORS = json.loads((VECTORS / "cdp-warehouse-naming.json").read_text())["vectors"]
+
+
+@pytest.mark.parametrize("vector", CDP_VECTORS, ids=lambda v: f"{v['cdp']}-{v['warehouse']}-{v['input'][:20]}")
+def test_cdp_warehouse_naming_rules(vector):
+    from reflekt_core.cdp import get_layout
+
+    layout = get_layout(vector["cdp"], vector["warehouse"])
+    name = layout.column_name if vector["kind"] == "column" else layout.table_name
+    assert name(vector["input"]) == vector["expected"], vector["rule"]
+    limit = {"postgres": 63, "redshift": 127}.get(vector["warehouse"], 255)
+    assert len(vector["expected"].encode()) <= limit
