@@ -19,7 +19,9 @@ SOURCE_FIELDS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "redshift": (_PG, ["host", "user"]),
     "snowflake": ({**_COMMON, "account": _TEXT, "user": _TEXT, "password": _TEXT,
                    "private_key_path": _TEXT, "private_key_passphrase": _TEXT, "authenticator": _TEXT,
-                   "role": _TEXT, "warehouse": _TEXT, "database": _TEXT}, ["account", "user"]),
+                   "role": _TEXT, "warehouse": _TEXT, "database": _TEXT,
+                   # A non-default endpoint (a proxy, or fakesnow's server in tests), as dbt-snowflake takes it.
+                   "host": _TEXT, "port": _PORT, "protocol": {"enum": ["https", "http"]}}, ["account", "user"]),
     "bigquery": ({**_COMMON, "project": _TEXT, "dataset": _TEXT, "location": _TEXT,
                   "keyfile_json": {"type": ["object", "string"]}, "keyfile": _TEXT,
                   "api_endpoint": _TEXT}, ["project"]),

@@ -53,8 +53,11 @@ class SnowflakeReader:
         if self._conn is None:
             entry = self.entry
             options: dict[str, Any] = {
-                key: entry[key] for key in ("account", "user", "role", "warehouse", "database", "authenticator")
+                key: entry[key] for key in ("account", "user", "role", "warehouse", "database", "authenticator",
+                                            "host", "protocol")
                 if entry.get(key)}
+            if entry.get("port"):
+                options["port"] = int(entry["port"])
             if entry.get("private_key_path"):
                 options["private_key"] = _private_key(entry, self.base_dir, self.source_id)
             elif entry.get("password"):
