@@ -173,7 +173,7 @@ def test_deletes_are_batched_under_the_query_limits(cli, tmp_path, segment):
     plan_id = segment.add_plan("big", rules)
     root = _profile(make_project(tmp_path / "p", {"big/Kept/1-0.json": {}},
                                  {"schemas": {"conventions": {"event": {"casing": "any"}}}}), segment)
-    run = _push(cli, root, "big")
+    run = _push(cli, root, "big", "--allow-breaking")  # the local Kept rule is stricter than the remote one
     assert run.exit_code == 0, run.stderr
     assert "45 deleted" in run.stdout
     deletes = segment.requests("DELETE")
