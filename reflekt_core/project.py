@@ -47,7 +47,7 @@ PROJECT_SCHEMA: dict[str, Any] = {
         "profiles_path": {"type": "string"},
         "schemas": {
             "type": "object", "additionalProperties": False,
-            "properties": {"conventions": {
+            "properties": {"versioning": {"enum": ["major-minor", "schemaver"]}, "conventions": {
                 "type": "object", "additionalProperties": False,
                 "properties": {
                     "event": _NAMING, "property": _NAMING,
@@ -160,6 +160,8 @@ class Project:
     #: RudderStack destinations' ``underscoreDivideNumbers`` setting (test123 -> test_123).
     rudderstack_divide_numbers: bool = False
     evolution: EvolutionSettings = EvolutionSettings()
+    #: ``major-minor`` (files ``1-0.json``) or ``schemaver`` (Iglu's ``1-0-0.json``).
+    versioning: str = "major-minor"
 
     @property
     def path(self) -> Path:
@@ -243,4 +245,5 @@ def load_project(project_dir: Path | str | None = None) -> Project:
             "underscore_divide_numbers", False)),
         evolution=EvolutionSettings(allow_deleted_versions=bool(
             (raw.get("evolution") or {}).get("allow_deleted_versions", False))),
+        versioning=(raw.get("schemas") or {}).get("versioning") or "major-minor",
     )

@@ -243,8 +243,8 @@ def _added(columns: _Columns, call_type: str, source_schema: str, table: str, sc
 
 def _model_name(settings: DbtSettings, source_schema: str, table: str, schema: EventSchema | None) -> str:
     name = f"{settings.models_prefix}{source_schema}__{table.lstrip('_') or table}"
-    if schema is not None and schema.version != "1-0":
-        name += f"__v{schema.major}_{schema.minor}"
+    if schema is not None and schema.version_parts not in ((1, 0), (1, 0, 0)):
+        name += f"__v{'_'.join(str(p) for p in schema.version_parts)}"  # SchemaVer 1-0-2: __v1_0_2
     return name
 
 
@@ -258,7 +258,7 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
     declared: dict[str, set[str]] = defaultdict(set)   # table -> property columns declared by any version
     schema_tables: set[str] = set()
 
-    for schema in sorted(schemas, key=lambda s: (s.name, s.major, s.minor, s.rel_path)):
+    for schema in sorted(schemas, key=lambda s: (s.name, s.version_parts, s.rel_path)):
         call_type = schema.call_type
         table_name = layout.table_for(schema.name, call_type)
         kind = layout.table_kind(table_name, call_type)

@@ -7,11 +7,21 @@ from collections.abc import Iterable
 from reflekt_core.errors import ProjectConfigError, UsageError
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Rule
-from reflekt_core.lint.rules import docs, evolution, identity, naming, plan, structure, types
+from reflekt_core.lint.rules import docs, evolution, identity, igluctl, naming, plan, structure, types
 from reflekt_core.project import Project
 
 ALL_RULES: list[Rule] = [*naming.RULES, *identity.RULES, *docs.RULES, *types.RULES,
-                         *structure.RULES, *plan.RULES, *evolution.RULES]
+                         *structure.RULES, *igluctl.RULES, *plan.RULES, *evolution.RULES]
+#: igluctl's linter names (Snowplow schema-ddl ``Linter``) and the rules that check the same thing,
+#: so ``--skip-rules optionalNull`` works as ``igluctl lint --skip-checks optionalNull`` did.
+IGLUCTL_NAMES: dict[str, tuple[str, ...]] = {
+    "rootObject": ("R501",), "numericMinimumMaximum": ("R503",), "stringMinMaxLength": ("R504",),
+    "stringMaxLengthRange": ("R510",), "arrayMinMaxItems": ("R505",), "numericProperties": ("R506",),
+    "stringProperties": ("R506",), "arrayProperties": ("R506",), "objectProperties": ("R506",),
+    "requiredPropertiesExist": ("R507",), "unknownFormats": ("R508",), "numericMinMax": ("R511",),
+    "stringLength": ("R512",), "optionalNull": ("R513",), "description": ("R301", "R302"),
+    "schemaUri": ("R209",),
+}
 _BY_KEY: dict[str, Rule] = {**{r.code: r for r in ALL_RULES}, **{r.name: r for r in ALL_RULES}}
 
 
@@ -31,6 +41,9 @@ def _matching(keys: Iterable[str], where: str, error: type) -> set[str]:
         if rule:
             codes.add(rule.code)
             continue
+        if key in IGLUCTL_NAMES:
+            codes.update(IGLUCTL_NAMES[key])
+            continue
         family = [r.code for r in ALL_RULES if r.name.startswith(key.rstrip(".") + ".")]
         if not family:
             raise error(f"unknown lint rule '{key}' in {where}",
@@ -45,11 +58,15 @@ def split_keys(values: Iterable[str] | None) -> list[str]:
 
 
 def resolve_rules(project: Project, select: Iterable[str] | None = None,
-                  skip: Iterable[str] | None = None) -> list[tuple[Rule, Level]]:
-    """The rules to run with their effective level: project config first, then CLI flags."""
+                  skip: Iterable[str] | None = None, *, iglu: bool = False) -> list[tuple[Rule, Level]]:
+    """The rules to run with their effective level: project config first, then CLI flags.
+
+    Rules declared ``default=False`` (igluctl's stricter checks) run when selected by code or
+    name, or with ``iglu=True`` (linting an Iglu repository in place).
+    """
     config = project.lint
     where = f"{project.path} (lint)"
-    chosen = {r.code for r in ALL_RULES}
+    chosen = {r.code for r in ALL_RULES if r.default or iglu}
     if config.select:
         chosen = _matching(config.select, where, ProjectConfigError)
     chosen -= _matching(config.skip, where, ProjectConfigError)

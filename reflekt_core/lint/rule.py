@@ -23,6 +23,8 @@ class LintContext:
     #: Every schema file in the project (relative paths), for plan-wide checks of a selection.
     all_files: Sequence[str] = ()
     layouts: Mapping[str, Any] = field(default_factory=dict)
+    #: ``reflekt`` (a project) or ``iglu`` (a static Iglu repository linted in place).
+    layout: str = "reflekt"
 
 
 @dataclass(frozen=True)
@@ -33,22 +35,27 @@ class Rule:
     scope: str  # "schema": check(schema, ctx); "plan": check(schemas, ctx) -> (schema, finding)
     check: Callable[..., Iterable[Any]]
     doc: str
+    #: Off unless selected by code or name, or when linting an Iglu repository (igluctl's checks).
+    default: bool = True
 
     @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
 
-def _make(code: str, name: str, level: Level, scope: str):
+def _make(code: str, name: str, level: Level, scope: str, default: bool = True):
     def wrap(func: Callable[..., Iterable[Any]]) -> Rule:
         return Rule(code=code, name=name, level=level, scope=scope, check=func,
-                    doc=(func.__doc__ or "").strip())
+                    doc=(func.__doc__ or "").strip(), default=default)
     return wrap
 
 
-def schema_rule(code: str, name: str, level: Level):
-    """Declare a rule checking one schema: ``check(schema, ctx)`` yields findings."""
-    return _make(code, name, level, "schema")
+def schema_rule(code: str, name: str, level: Level, *, default: bool = True):
+    """Declare a rule checking one schema: ``check(schema, ctx)`` yields findings.
+
+    ``default=False``: the rule runs only when selected, or on an Iglu repository.
+    """
+    return _make(code, name, level, "schema", default)
 
 
 def plan_rule(code: str, name: str, level: Level):

@@ -72,8 +72,9 @@ def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
             raise SchemaLoadError(f"'self.{key}' is missing or not a string", where=where,
                                   hint="every schema needs self.name and self.version")
     if not VERSION_PATTERN.match(block["version"]):
-        raise SchemaLoadError(f"'self.version' is {block['version']!r}, not MAJOR-MINOR", where=where,
-                              hint="use a version such as '1-0' or '2-1'")
+        raise SchemaLoadError(f"'self.version' is {block['version']!r}, not MAJOR-MINOR or "
+                              "MODEL-REVISION-ADDITION", where=where,
+                              hint="use a version such as '1-0' or '2-1' (SchemaVer: '1-0-0')")
     schema_id = doc.get("$id")
     if schema_id is not None and not isinstance(schema_id, str):
         raise SchemaLoadError("'$id' must be a string", where=where)

@@ -9,7 +9,8 @@ from typing import Any
 
 from reflekt_core.schemas.walk import PropertyNode, iter_properties, iter_subschemas, line_of_pointer
 
-VERSION_PATTERN = re.compile(r"^(\d+)-(\d+)$")
+#: ``MAJOR-MINOR`` or SchemaVer ``MODEL-REVISION-ADDITION`` (see :mod:`reflekt_core.schemas.version`).
+VERSION_PATTERN = re.compile(r"^(\d+)-(\d+)(?:-(\d+))?$")
 #: MAJOR-MINOR without leading zeros, as igluctl requires of SchemaVer.
 STRICT_VERSION_PATTERN = re.compile(r"^(0|[1-9]\d*)-(0|[1-9]\d*)$")
 CALL_TYPES = ("track", "identify", "group", "page", "screen", "alias")
@@ -80,6 +81,11 @@ class EventSchema:
     @property
     def version(self) -> str:
         return self.self_block["version"]
+
+    @property
+    def version_parts(self) -> tuple[int, ...]:
+        """``(MAJOR, MINOR)`` or SchemaVer's ``(MODEL, REVISION, ADDITION)``."""
+        return tuple(int(p) for p in self.version.split("-"))
 
     @property
     def major(self) -> int:

@@ -8,40 +8,29 @@ from collections.abc import Iterator, Sequence
 
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, plan_rule, schema_rule
-from reflekt_core.schemas.model import VERSION_PATTERN, EventSchema
+from reflekt_core.schemas.layout import file_identity
+from reflekt_core.schemas.model import EventSchema
+from reflekt_core.schemas.version import parse_version, version_gaps
 
 PlanFinding = tuple[EventSchema, Finding]
 
 
-def _versions_by_event(ctx: LintContext, schemas: Sequence[EventSchema]) -> dict[str, set[tuple[int, int]]]:
+def _versions_by_event(ctx: LintContext, schemas: Sequence[EventSchema]) -> dict[str, set[tuple[int, ...]]]:
     """Versions per event folder, from every file in the project (not just the selection)."""
-    versions: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    versions: dict[str, set[tuple[int, ...]]] = defaultdict(set)
     for rel in ctx.all_files or [s.rel_path for s in schemas]:
-        folder, _, file_name = rel.rpartition("/")
-        match = VERSION_PATTERN.match(file_name[: -len(".json")])
-        if match:
-            versions[folder].add((int(match.group(1)), int(match.group(2))))
+        identity = file_identity(rel, ctx.layout)
+        parts = parse_version(identity.version) if identity else None
+        if parts:
+            versions[identity.event_dir].add(parts)
     return versions
-
-
-def _gaps(versions: set[tuple[int, int]]) -> list[str]:
-    problems = []
-    majors = sorted({major for major, _ in versions})
-    expected_majors = list(range(1, (majors[-1] if majors else 0) + 1))
-    missing_majors = [m for m in expected_majors if m not in majors]
-    if missing_majors:
-        problems.append("missing major version(s) " + ", ".join(f"{m}-0" for m in missing_majors))
-    for major in majors:
-        minors = sorted(minor for m, minor in versions if m == major)
-        missing = [n for n in range(0, minors[-1] + 1) if n not in minors]
-        if missing:
-            problems.append("missing " + ", ".join(f"{major}-{n}" for n in missing))
-    return problems
 
 
 @plan_rule("R601", "plan.version_sequence", Level.ERROR)
 def version_sequence(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
     """An event's versions start at ``1-0`` and have no gaps (``1-0, 1-1, 2-0``, not ``1-0, 1-2``).
+
+    SchemaVer likewise: ``1-0-0, 1-0-1, 1-1-0, 2-0-0``, not ``1-0-0, 1-0-2``.
 
     Fails: files ``Order_Completed/1-0.json`` and ``Order_Completed/1-2.json``
     Passes: files ``Order_Completed/1-0.json``, ``1-1.json`` and ``2-0.json``
@@ -49,10 +38,11 @@ def version_sequence(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterat
     versions = _versions_by_event(ctx, schemas)
     reported: set[str] = set()
     for schema in sorted(schemas, key=lambda s: s.rel_path):
-        folder = schema.event_dir
+        identity = file_identity(schema.rel_path, ctx.layout)
+        folder = identity.event_dir if identity else schema.event_dir
         if folder in reported or folder not in versions:
             continue
-        problems = _gaps(versions[folder])
+        problems = version_gaps(versions[folder])
         if problems:
             reported.add(folder)
             yield schema, ("/self/version", f"versions of '{schema.name}' have gaps: {'; '.join(problems)}")
