@@ -17,13 +17,14 @@ from reflekt_core import secrets
 from reflekt_core.configcheck import validate_config
 from reflekt_core.errors import ProfileError
 from reflekt_core.project import Project
+from reflekt_core.registries import iglu_config
+from reflekt_core.registries.base import REGISTRY_TYPES
 from reflekt_core.warehouses.config import SOURCE_FIELDS, source_entry_schema
 from reflekt_core.yamlfile import YamlDocument, load_yaml
 
 log = logging.getLogger(__name__)
 
 PROFILES_FILE = "reflekt_profiles.yml"
-REGISTRY_TYPES = ("segment", "avo")
 SOURCE_TYPES = tuple(sorted(SOURCE_FIELDS))
 
 _ENTRY = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
@@ -35,6 +36,7 @@ REGISTRY_FIELDS = {
     "segment": ({"type": _TEXT, "api_token": _TEXT, "region": {"enum": ["us", "eu"]}, **_HTTP}, ["api_token"]),
     "avo": ({"type": _TEXT, "workspace_id": _TEXT, "service_account_name": _TEXT, "service_account_secret": _TEXT,
              **_HTTP}, ["workspace_id", "service_account_name", "service_account_secret"]),
+    "iglu": (iglu_config.FIELDS, iglu_config.REQUIRED),
 }
 REGISTRY_ENTRY = {"type": "object", "required": ["type"], "allOf": [
     {"if": {"properties": {"type": {"const": kind}}},

@@ -11,7 +11,7 @@ MASK = "****"
 SECRET_KEYS = frozenset({
     "password", "api_token", "token", "access_token", "secret", "client_secret",
     "service_account_secret", "private_key", "private_key_passphrase", "keyfile_json",
-    "private_key_path_passphrase",
+    "private_key_path_passphrase", "api_key", "apikey", "aws_secret_access_key",
 })
 
 _SECRET_KEY_PATTERN = re.compile(r"(password|secret|token|private_key|keyfile_json)", re.I)

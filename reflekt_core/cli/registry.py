@@ -1,4 +1,4 @@
-"""``reflekt pull`` and ``reflekt push``: sync schemas with Segment Protocols and Avo."""
+"""``reflekt pull`` and ``reflekt push``: sync schemas with Segment Protocols, Avo and Iglu."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ import typer
 
 from reflekt_core.cli.common import boundary, print_error, stderr, stdout
 from reflekt_core.cli.options import Profile, ProfilesDir, ProjectDir
+from reflekt_core.errors import UsageError
+from reflekt_core.registries.base import REGISTRY_TYPES
 
-
-class RegistryType(str, Enum):
-    segment = "segment"
-    avo = "avo"
-
+#: The --registry choices, from the lazy registry map.
+RegistryType = Enum("RegistryType", {name: name for name in REGISTRY_TYPES}, type=str)
 
 RegistryOption = Annotated[RegistryType, typer.Option("--registry", "-r", help="Which registry.")]
-SelectOption = Annotated[str, typer.Option(
-    "--select", "-s", help="<plan>\\[/<Event_Name>\\[/<MAJOR>-<MINOR>]]: a Segment tracking plan or an Avo branch "
-    "(the first folder under schemas/).")]
+SelectOption = Annotated[Optional[str], typer.Option(
+    "--select", "-s", help="<plan>\\[/<Event_Name>\\[/<version>]]: a Segment tracking plan, an Avo branch or an "
+    "Iglu vendor (the first folder under schemas/). Iglu: globs allowed, default every schema.",
+    show_default=False)]
+
+
+def _selection(registry, select: str | None) -> str:
+    if select:
+        return select
+    if registry.value == "iglu":
+        return "*"
+    raise UsageError(f"--select is required for {registry.value}",
+                     hint="e.g. --select jaffle_shop (the plan folder under schemas/)")
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes; change nothing.")]
 
 
@@ -49,7 +58,7 @@ def _lines(label: str, items: list[str]) -> None:
 
 
 @boundary
-def pull(registry: RegistryOption, select: SelectOption, force: Annotated[bool, typer.Option(
+def pull(registry: RegistryOption, select: SelectOption = None, force: Annotated[bool, typer.Option(
         "--force", help="Overwrite local schemas that differ from the registry.")] = False,
          dry_run: DryRun = False,
          include_common: Annotated[bool, typer.Option(
@@ -60,6 +69,7 @@ def pull(registry: RegistryOption, select: SelectOption, force: Annotated[bool, 
     from reflekt_core.registries.sync import apply_pull, plan_pull
 
     project = load_project(project_dir)
+    select = _selection(registry, select)
     client = _registry(project, registry, profile, profiles_dir)
     with stderr().status(f"Pulling {select} from {registry.value}..."):
         pulled = client.pull(select, include_common=include_common)
@@ -81,7 +91,7 @@ def pull(registry: RegistryOption, select: SelectOption, force: Annotated[bool, 
 
 
 @boundary
-def push(registry: RegistryOption, select: SelectOption,
+def push(registry: RegistryOption, select: SelectOption = None,
          delete: Annotated[bool, typer.Option("--delete", help="Remove the selected schemas from the registry.")] = False,
          force: Annotated[bool, typer.Option("--force", help="Do not ask before deleting.")] = False,
          dry_run: DryRun = False,
@@ -101,6 +111,7 @@ def push(registry: RegistryOption, select: SelectOption,
     from reflekt_core.schemas import load_selected
 
     project = load_project(project_dir)
+    select = _selection(registry, select)
     client = _registry(project, registry, profile, profiles_dir)
     if delete and not dry_run and not force:
         selected = load_selected(project.schemas_dir, [select]).schemas
@@ -123,6 +134,8 @@ def push(registry: RegistryOption, select: SelectOption,
     _lines("update", result.updated)
     _lines("delete", result.deleted)
     _lines("unchanged", result.unchanged)
+    if dry_run and result.diff:
+        sys.stdout.write(result.diff)
     refused = [c for c in result.evolution if c.refused]
     if dry_run and refused and not allow_breaking:
         print_error(f"the push would be refused: {len(refused)} schema(s) change an existing registry version "

@@ -1,22 +1,16 @@
-"""Schema registries: Segment Protocols and Avo, one adapter each, made from a profile entry."""
+"""Schema registries: Segment Protocols, Avo and Iglu, one adapter each, made from a profile entry."""
 
 from __future__ import annotations
 
 from reflekt_core.project import Project
-from reflekt_core.registries.base import PullResult, PushResult, Registry, RemoteSchema, parse_selector
+from reflekt_core.registries.base import (REGISTRY_CLASSES, REGISTRY_TYPES, PullResult, PushResult, Registry,
+                                          RemoteSchema, parse_selector, registry_class)
 from reflekt_core.registries.http import HttpSettings
-
-REGISTRY_TYPES = ("segment", "avo")
 
 
 def make_registry(entry: dict, project: Project, settings: HttpSettings | None = None) -> Registry:
-    if entry["type"] == "segment":
-        from reflekt_core.registries.segment import SegmentRegistry
-
-        return SegmentRegistry(entry, project.vendor, _settings(entry, settings))
-    from reflekt_core.registries.avo import AvoRegistry
-
-    return AvoRegistry(entry, project.vendor, project.avo_branches, _settings(entry, settings))
+    """The adapter for one ``registry:`` entry of a profile (see ``REGISTRY_CLASSES``)."""
+    return registry_class(entry["type"]).from_profile(entry, project, _settings(entry, settings))
 
 
 def _settings(entry: dict, settings: HttpSettings | None) -> HttpSettings:
@@ -28,5 +22,5 @@ def _settings(entry: dict, settings: HttpSettings | None) -> HttpSettings:
     return HttpSettings(**values)
 
 
-__all__ = ["HttpSettings", "PullResult", "PushResult", "REGISTRY_TYPES", "Registry", "RemoteSchema",
-           "make_registry", "parse_selector"]
+__all__ = ["HttpSettings", "PullResult", "PushResult", "REGISTRY_CLASSES", "REGISTRY_TYPES", "Registry",
+           "RemoteSchema", "make_registry", "parse_selector", "registry_class"]

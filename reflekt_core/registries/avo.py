@@ -96,6 +96,10 @@ class AvoRegistry:
                                auth=auth.HTTPBasicAuth(entry["service_account_name"],
                                                        entry["service_account_secret"]))
 
+    @classmethod
+    def from_profile(cls, entry: dict[str, Any], project, settings: HttpSettings) -> AvoRegistry:
+        return cls(entry, project.vendor, project.avo_branches, settings)
+
     def branch_id(self, branch: str) -> str:
         if branch == "main":
             return "main"

@@ -1,4 +1,4 @@
-"""What every registry adapter provides, and the results of pulls and pushes."""
+"""What every registry adapter provides, the results of pulls and pushes, and the lazy map of adapters."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class RemoteSchema:
 
     rel_path: str                 # where it lives under schemas/
     doc: dict[str, Any]
+    text: str | None = None       # the registry's own text, written as is (lossless pulls)
 
 
 @dataclass
@@ -32,10 +33,31 @@ class PushResult:
     notes: list[str] = field(default_factory=list)
     #: The schemas classified against the registry's current content (reflekt_core.evolution.remote).
     evolution: list[Any] = field(default_factory=list)
+    diff: str = ""                # a dry run's unified diff of what would be written, when known
 
     def summary(self) -> str:
         return (f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.deleted)} deleted")
+
+
+#: Every registry adapter, as ``"module:Class"``: imported only when a profile uses it.
+#: Each class provides ``from_profile(entry, project, settings)``.
+REGISTRY_CLASSES: dict[str, str] = {
+    "segment": "reflekt_core.registries.segment:SegmentRegistry",
+    "avo": "reflekt_core.registries.avo:AvoRegistry",
+    "iglu": "reflekt_core.registries.iglu:IgluRegistry",
+}
+REGISTRY_TYPES = tuple(REGISTRY_CLASSES)
+
+
+def registry_class(registry_type: str) -> type:
+    """The adapter class of a registry type, imported on first use."""
+    import importlib
+
+    if registry_type not in REGISTRY_CLASSES:
+        raise UsageError(f"unknown registry type '{registry_type}'", hint=f"use one of: {', '.join(REGISTRY_TYPES)}")
+    module, _, name = REGISTRY_CLASSES[registry_type].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class Registry(Protocol):

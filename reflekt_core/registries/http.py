@@ -90,8 +90,9 @@ class HttpClient:
 
     # --- requests ------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
-                expected: tuple[int, ...] = (200, 201), idempotent: bool | None = None) -> Any:
-        """Send a request and return the decoded JSON body, or raise :class:`RegistryError`.
+                expected: tuple[int, ...] = (200, 201), idempotent: bool | None = None, raw: bool = False) -> Any:
+        """Send a request and return the decoded JSON body (its bytes with ``raw``), or raise
+        :class:`RegistryError`.
 
         ``idempotent`` (default: by method) says whether the request may be sent again after a
         failure that it may have survived (a 5xx, a dropped connection, a read timeout).
@@ -109,7 +110,7 @@ class HttpClient:
             log.debug("%s %s %s", self.name, method, path)
             try:
                 failure, wait = self._attempt(method, url, path, params, json, min(self.settings.timeout, left),
-                                              expected, safe, attempt)
+                                              expected, safe, attempt, raw)
             finally:
                 self._last = time.monotonic()  # pace from the end of a request: the server saw it by then
             if isinstance(failure, _Done):
@@ -119,7 +120,7 @@ class HttpClient:
             self._sleep(wait[0], wait[1], method, path)
             attempt += 1
 
-    def _attempt(self, method, url, path, params, json, timeout, expected, safe, attempt):
+    def _attempt(self, method, url, path, params, json, timeout, expected, safe, attempt, raw=False):
         """One try: ``(_Done(value), None)``, or ``(error, (wait, why) or None when not to retry)``."""
         exceptions = self._requests.exceptions
         retries_left = attempt < self.settings.retries
@@ -142,7 +143,7 @@ class HttpClient:
         except exceptions.RequestException as exc:
             raise RegistryError(f"{self.name} API: {method} {path} failed: {type(exc).__name__}") from None
         if response.status_code in expected:
-            return _Done(self._decode(method, path, response)), None
+            return _Done(response.content if raw else self._decode(method, path, response)), None
         error = self._error(method, path, response, attempt)
         if response.status_code not in RETRY_STATUSES:
             return error, None

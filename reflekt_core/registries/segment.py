@@ -51,6 +51,10 @@ class SegmentRegistry:
                                 "Accept": "application/vnd.segment.v1+json, application/json"},
                                settings or HttpSettings())
 
+    @classmethod
+    def from_profile(cls, entry: dict[str, Any], project, settings: HttpSettings) -> SegmentRegistry:
+        return cls(entry, project.vendor, settings)
+
     # --- API calls -------------------------------------------------------------------------
     def _paginate(self, path: str, key: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

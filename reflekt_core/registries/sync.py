@@ -41,7 +41,7 @@ def plan_pull(schemas_dir: Path, pulled: PullResult) -> PullPlan:
     plan = PullPlan()
     diffs: list[str] = []
     for remote in pulled.schemas:
-        text = schema_text(remote.doc)
+        text = remote.text if remote.text is not None else schema_text(remote.doc)
         plan.texts[remote.rel_path] = text
         path = schemas_dir / remote.rel_path
         if not path.exists():
