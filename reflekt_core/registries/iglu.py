@@ -13,7 +13,8 @@ import difflib
 import fnmatch
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,26 @@ from reflekt_core.schemas.version import IGLU_SELF_DESC, is_self_describing
 
 log = logging.getLogger(__name__)
 _MAX_PROBES = 10_000  # SchemaVer probing of an unlistable (HTTP) repository stops here
+#: Static stores are read and written by several threads: S3 and HTTP are latency-bound.
+WORKERS = 8
+
+
+def _each(func: Callable[[IgluKey], Any], keys: Iterable[IgluKey]) -> dict[IgluKey, Any]:
+    """``func`` over ``keys`` on a few threads; the first error stops the rest and is raised."""
+    keys = list(keys)
+    if len(keys) < 2:
+        return {key: func(key) for key in keys}
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {pool.submit(func, key): key for key in keys}
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        for future in done:
+            if future.exception() is not None:
+                error = future.exception()
+                error.completed = sum(1 for f in done if f.exception() is None)  # type: ignore[attr-defined]
+                raise error
+        return {futures[f]: f.result() for f in futures}
 
 
 def parse_iglu_selector(text: str | None) -> Selector:
@@ -137,11 +158,8 @@ class IgluRegistry:
                                  hint="select one schema family: --select <vendor>/<name>[/<version>]")
             found = self._probe(store, sel)
         else:
-            for key in keys:
-                if _matches(key, sel):
-                    data = store.read(key)
-                    if data is not None:
-                        found[key] = data
+            read = _each(store.read, [k for k in keys if _matches(k, sel)])
+            found = {k: data for k, data in read.items() if data is not None}
         return {k: _parse(data, f"{store.where}/{k.path}") for k, data in found.items()}
 
     @staticmethod
@@ -210,17 +228,17 @@ class IgluRegistry:
             desired[key] = (data, doc)
         return desired
 
-    def _remote_for(self, keys: Sequence[IgluKey]) -> dict[IgluKey, dict[str, Any] | None]:
+    def _remote_for(self, desired: dict[IgluKey, tuple[bytes, dict[str, Any]]]) -> dict[IgluKey, dict[str, Any] | None]:
         if isinstance(self.backend, IgluServer):
             held = self.backend.all_schemas()
-            return {k: held.get(k) for k in keys}
+            return {k: held.get(k) for k in desired}
         store = self.backend
-        listed = {k for vendor in sorted({k.vendor for k in keys}) for k in (store.list_keys(vendor) or [])}
-        remote: dict[IgluKey, dict[str, Any] | None] = {}
-        for key in keys:
-            data = store.read(key) if key in listed else None
-            remote[key] = _parse(data, f"{store.where}/{key.path}")[1] if data is not None else None
-        return remote
+        listed = {k for vendor in sorted({k.vendor for k in desired}) for k in (store.list_keys(vendor) or [])}
+        same = getattr(store, "holds_bytes", lambda key, data: False)
+        unchanged = {k for k in desired if k in listed and same(k, desired[k][0])}
+        read = _each(store.read, [k for k in desired if k in listed and k not in unchanged])
+        return {k: desired[k][1] if k in unchanged else
+                _parse(read[k], f"{store.where}/{k.path}")[1] if read.get(k) is not None else None for k in desired}
 
     def push(self, schemas: Sequence[EventSchema], whole_plan: bool = False, *, delete: bool = False,
              dry_run: bool = False, import_method: str | None = None) -> PushResult:
@@ -233,7 +251,7 @@ class IgluRegistry:
             raise UsageError(f"the Iglu repository at {self.where} is read-only over HTTP",
                              hint="push to its folder or S3 bucket (uri: s3://...), or to an Iglu Server")
         desired = self._desired(schemas)
-        plan = plan_push({k: doc for k, (_, doc) in desired.items()}, self._remote_for(list(desired)))
+        plan = plan_push({k: doc for k, (_, doc) in desired.items()}, self._remote_for(desired))
         if plan.conflicts:
             raise RegistryError(
                 f"{len(plan.conflicts)} schema version(s) already exist in {self.where} with different content: "
@@ -249,16 +267,21 @@ class IgluRegistry:
         result.diff = "".join(line if line.endswith("\n") else line + "\n" for line in diffs)
         if dry_run:
             return result
-        for done, key in enumerate(plan.create):
-            data, doc = desired[key]
-            try:
-                if isinstance(self.backend, IgluServer):
-                    self.backend.put(key, doc)
-                else:
-                    self.backend.write(key, data)
-            except RegistryError as exc:
-                exc.message = (f"{exc.message} (after pushing {done} of {len(plan.create)} new schema(s); "
-                               "a re-run pushes only the rest)")
-                raise
-            log.debug("pushed %s to %s", key.uri, self.where)
+        try:
+            if isinstance(self.backend, IgluServer):
+                # One at a time, in SchemaVer order: the server refuses a version before its predecessor.
+                for done, key in enumerate(plan.create):
+                    try:
+                        self.backend.put(key, desired[key][1])
+                    except RegistryError as exc:
+                        exc.completed = done  # type: ignore[attr-defined]
+                        raise
+            else:
+                store = self.backend
+                _each(lambda key: store.write(key, desired[key][0]), plan.create)
+        except RegistryError as exc:
+            exc.message = (f"{exc.message} (after pushing {getattr(exc, 'completed', 0)} of {len(plan.create)} "
+                           "new schema(s); a re-run pushes only the rest)")
+            raise
+        log.debug("pushed %d schemas to %s", len(plan.create), self.where)
         return result

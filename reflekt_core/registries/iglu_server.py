@@ -45,7 +45,10 @@ class IgluServer:
     def all_schemas(self) -> dict[IgluKey, dict[str, Any]]:
         """Every schema the key can read, fetched once per run."""
         if self._all is None:
-            listed = self.http.request("GET", "/api/schemas", params={"repr": "canonical"}, expected=(200,))
+            try:
+                listed = self.http.request("GET", "/api/schemas", params={"repr": "canonical"}, expected=(200,))
+            except RegistryError as exc:
+                raise _key_error(exc) from None
             if not isinstance(listed, list):
                 raise RegistryError("Iglu Server: GET /api/schemas did not answer with a list",
                                     hint="check that uri points at an Iglu Server (kind: server)")
@@ -64,4 +67,15 @@ class IgluServer:
             self._all[key] = canonical(doc)
 
     def check(self) -> None:
-        self.http.request("GET", "/api/schemas", params={"repr": "uri"}, expected=(200,))
+        try:
+            self.http.request("GET", "/api/schemas", params={"repr": "uri"}, expected=(200,))
+        except RegistryError as exc:
+            raise _key_error(exc) from None
+
+
+def _key_error(exc: RegistryError) -> RegistryError:
+    """Iglu Server answers 404 to a listing with an unknown API key, and 400 to a malformed one."""
+    if exc.status in (400, 404):
+        return RegistryError(f"Iglu Server at the configured uri did not accept the API key ({exc.message})",
+                             status=exc.status, hint="check api_key (a UUID issued by the server) and uri")
+    return exc

@@ -6,6 +6,7 @@ pulled is exactly what was stored, and a push stores the local file's bytes unch
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -112,11 +113,15 @@ class S3Store:
             raise RegistryError(f"'{config.uri}' names no bucket", hint="use uri: s3://bucket[/prefix]")
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.where = config.uri
+        self._etags: dict[IgluKey, str] = {}
         self.client = boto3.session.Session().client(
             "s3", endpoint_url=config.endpoint_url, region_name=config.region,
             aws_access_key_id=config.aws_access_key_id, aws_secret_access_key=config.aws_secret_access_key,
-            config=botocore_config.Config(connect_timeout=settings.timeout, read_timeout=settings.timeout,
-                                          retries={"max_attempts": settings.retries + 1, "mode": "standard"}))
+            config=botocore_config.Config(
+                connect_timeout=settings.timeout, read_timeout=settings.timeout,
+                retries={"max_attempts": settings.retries + 1, "mode": "standard"},
+                # S3-compatible stores (MinIO, moto, Ceph) answer on one host: path-style addressing.
+                s3={"addressing_style": "path"} if config.endpoint_url else None))
 
     def _call(self, what: str, func, **kwargs):
         errors = self._botocore
@@ -156,10 +161,16 @@ class S3Store:
                 key = key_from_path(item["Key"][len(self.prefix):])
                 if key:
                     keys.append(key)
+                    self._etags[key] = str(item.get("ETag") or "").strip('"')
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 break
         return sorted(keys, key=lambda k: k.sort_key)
+
+    def holds_bytes(self, key: IgluKey, data: bytes) -> bool:
+        """True when a listed object's ETag (the MD5 of a single-part upload) is that of ``data``:
+        an unchanged push then needs no download."""
+        return self._etags.get(key) == hashlib.md5(data, usedforsecurity=False).hexdigest()
 
     def read(self, key: IgluKey) -> bytes | None:
         response = self._call(f"reading {key.path}", self.client.get_object, Bucket=self.bucket,
