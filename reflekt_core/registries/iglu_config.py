@@ -22,7 +22,7 @@ FIELDS: dict[str, Any] = {
     "region": _TEXT,
     "aws_access_key_id": _TEXT,
     "aws_secret_access_key": _TEXT,
-    "timeout": _NUMBER, "retries": _NUMBER, "backoff": _NUMBER,
+    "timeout": _NUMBER, "retries": _NUMBER, "backoff": _NUMBER, "deadline": _NUMBER,
 }
 REQUIRED = ["uri"]
 

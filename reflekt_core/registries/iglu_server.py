@@ -61,10 +61,22 @@ class IgluServer:
 
     def put(self, key: IgluKey, doc: dict[str, Any]) -> None:
         path = f"/api/schemas/{key.vendor}/{key.name}/{key.format}/{key.version}"
-        self.http.request("PUT", path, params={"isPublic": "true" if self.public else "false"}, json=doc,
-                          expected=(200, 201))
+        try:
+            self.http.request("PUT", path, params={"isPublic": "true" if self.public else "false"}, json=doc,
+                              expected=(200, 201))
+        except RegistryError as exc:
+            # A PUT resent after a lost answer finds its own first copy: that is success, not a conflict.
+            if exc.status != 409 or not self._holds(path, doc):
+                raise
         if self._all is not None:
             self._all[key] = canonical(doc)
+
+    def _holds(self, path: str, doc: dict[str, Any]) -> bool:
+        try:
+            held = self.http.request("GET", path, expected=(200,))
+        except RegistryError:
+            return False
+        return isinstance(held, dict) and canonical(held) == canonical(doc)
 
     def check(self) -> None:
         try:
