@@ -207,6 +207,12 @@ class IgluRegistry:
         return result
 
     # --- push --------------------------------------------------------------------------------
+    def ensure_writable(self) -> None:
+        """Refuse a push to a read-only repository before anything is read."""
+        if not self.backend.writable:
+            raise UsageError(f"the Iglu repository at {self.where} is read-only over HTTP",
+                             hint="push to its folder or S3 bucket (uri: s3://...), or to an Iglu Server")
+
     def _desired(self, schemas: Sequence[EventSchema]) -> dict[IgluKey, tuple[bytes, dict[str, Any]]]:
         desired: dict[IgluKey, tuple[bytes, dict[str, Any]]] = {}
         for schema in schemas:
@@ -247,9 +253,7 @@ class IgluRegistry:
                              hint="remove the schema's files from the repository by hand if you must")
         if import_method:
             raise UsageError("--import-method is Avo's; Iglu has none")
-        if not self.backend.writable:
-            raise UsageError(f"the Iglu repository at {self.where} is read-only over HTTP",
-                             hint="push to its folder or S3 bucket (uri: s3://...), or to an Iglu Server")
+        self.ensure_writable()
         desired = self._desired(schemas)
         plan = plan_push({k: doc for k, (_, doc) in desired.items()}, self._remote_for(desired))
         if plan.conflicts:

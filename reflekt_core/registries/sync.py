@@ -105,6 +105,7 @@ def push_selection(project, registry, select: str, *, delete: bool = False, dry_
     plan_folder = normalise_selector(select).split("/")[0]
     in_plan = {f for f in selection.all_files if f.split("/", 1)[0] == plan_folder}
     whole_plan = {s.rel_path for s in selection.schemas} == in_plan
+    getattr(registry, "ensure_writable", lambda: None)()  # a read-only registry says so first
     evolution = [] if delete else check_push(registry, select, selection.schemas)
     if any(c.refused for c in evolution) and not allow_breaking and not dry_run:
         raise PushRefused(evolution)
