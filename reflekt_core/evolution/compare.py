@@ -147,5 +147,9 @@ def classify(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """
     comparison = Comparison(old, new)
     comparison.seen_root(old, new)
-    changes = comparison.node(old, new, "")
+    try:
+        changes = comparison.node(old, new, "")
+    except RecursionError:  # schema text is untrusted: a pathological nesting depth is not a crash
+        return [Change("", Kind.BREAKING, "cannot prove compatible: the schemas are nested too deeply to compare",
+                       "keyword.unprovable")]
     return sorted(changes, key=lambda c: (c.pointer, c.rule, c.reason))

@@ -142,14 +142,35 @@ def _type_text(types: set[str]) -> str:
     return f"'{ordered[0]}'" if len(ordered) == 1 else "[" + ", ".join(ordered) + "]"
 
 
+def _value_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "string")
+
+
+def _effective_types(node: dict) -> set[str] | None:
+    """``type``, or without one the types of the ``enum``/``const`` values (they constrain as much)."""
+    declared = _types(node)
+    if declared is not None:
+        return declared
+    values = [node["const"]] if "const" in node else node.get("enum") if isinstance(node.get("enum"), list) else None
+    return {_value_type(v) for v in values} if values is not None else None
+
+
 @change_rule("type.changed", "type")
 def type_changed(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
     """``type`` is widened (an addition) or narrowed or changed (breaking); ``integer`` is within ``number``.
 
+    Without ``type``, the types of the ``enum``/``const`` values count: adding ``"type": "string"``
+    beside an enum of strings changes nothing.
     Fails (breaking): ``{"type": ["string", "null"]}`` → ``{"type": "string"}``
     Passes (addition): ``{"type": "integer"}`` → ``{"type": ["number", "null"]}``
     """
-    before, after = _types(old), _types(new)
+    before, after = _effective_types(old), _effective_types(new)
     where = _at(ptr, "type")
     if before == after:
         return
@@ -493,6 +514,15 @@ def unprovable(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
             continue
         where = _at(ptr, keyword)
         narrows_extra = keyword == "patternProperties" and new.get("additionalProperties") is False
+        if keyword == "patternProperties" and isinstance(before, dict) and isinstance(after, dict):
+            for pattern in after:  # the same patterns are compared as nodes by descend()
+                if pattern not in before:
+                    yield _at(where, pattern), BREAKING, f"{NOT_PROVEN}: patternProperties '{pattern}' added"
+            for pattern in before:
+                if pattern not in after:
+                    kind = BREAKING if narrows_extra else ADDITION
+                    yield _at(where, pattern), kind, f"patternProperties '{pattern}' removed"
+            continue
         if after is None and keyword != "$ref" and not narrows_extra:
             yield where, ADDITION, f"{keyword} removed (its constraint no longer applies)"
         else:
@@ -578,6 +608,11 @@ def descend(old: dict, new: dict, ptr: str, cmp) -> list:
             found.extend(cmp.node(a, b, _at(ptr, "items", index)))
     elif not isinstance(before, list) and not isinstance(after, list) and (before is not None or after is not None):
         found.extend(cmp.node(before, after, _at(ptr, "items")))
+    before, after = old.get("patternProperties"), new.get("patternProperties")
+    if isinstance(before, dict) and isinstance(after, dict):
+        for pattern in before:
+            if pattern in after:
+                found.extend(cmp.node(before[pattern], after[pattern], _at(ptr, "patternProperties", pattern)))
     for keyword in ("additionalProperties", "additionalItems"):
         a, b = _extra(old, keyword), _extra(new, keyword)
         if a is not False and b is not False and (isinstance(a, dict) or isinstance(b, dict)):

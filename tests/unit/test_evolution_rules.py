@@ -102,3 +102,13 @@ def test_deeply_nested_change_is_found_with_its_full_pointer():
     changes = classify(nest({"type": ["string", "null"]}), nest({"type": "string"}))
     assert [(c.pointer, c.kind) for c in changes] == [
         ("/properties/a/items/anyOf/0/properties/b/properties/c/type", Kind.BREAKING)]
+
+
+def test_pathological_nesting_is_a_breaking_change_not_a_crash():
+    def deep(leaf, depth=3000):
+        node = leaf
+        for _ in range(depth):
+            node = {"type": "object", "properties": {"a": node}}
+        return node
+    (change,) = classify(deep({"type": "string"}), deep({"type": "integer"}))
+    assert change.kind is Kind.BREAKING and "cannot prove compatible" in change.reason
