@@ -1,5 +1,7 @@
 """Version arithmetic for the gate, for both schemes, behind one set of small functions.
 
+Parsing is :func:`reflekt_core.schemas.version.parse_version` (the one reader of versions).
+
 ``MAJOR-MINOR`` (Reflekt) and SchemaVer ``MODEL-REVISION-ADDITION`` (Iglu) are tuples of two
 or three numbers. A breaking change needs the first part raised (a new MAJOR / MODEL); a
 compatible one may raise any part. For SchemaVer this follows Snowplow's current guidance:
@@ -9,18 +11,11 @@ breaking changes increment MODEL, non-breaking ones ADDITION or REVISION
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-_VERSION = re.compile(r"^\d+-\d+(?:-\d+)?$")
+from reflekt_core.schemas.version import parse_version
+
 LEVELS = {2: ("MAJOR", "MINOR"), 3: ("MODEL", "REVISION", "ADDITION")}
-
-
-def parse_version(text: str) -> tuple[int, ...] | None:
-    """``"1-2"`` -> ``(1, 2)``; ``"1-0-3"`` -> ``(1, 0, 3)``; None for anything else."""
-    if not isinstance(text, str) or not _VERSION.match(text):
-        return None
-    return tuple(int(part) for part in text.split("-"))
 
 
 def version_of(rel_path: str) -> tuple[int, ...] | None:

@@ -142,3 +142,22 @@ def test_clear_one_line_errors_exit_2(reflekt_process, repo, tmp_path, where, re
     assert run.exit_code == 2
     assert message in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert "Traceback" not in run.stderr
+
+
+def test_schemaver_projects_need_a_new_model_for_a_breaking_change(cli, tmp_path):
+    props = {"properties": {"total": {"type": ["number", "null"], "description": "Total."}}}
+    narrowed = {"properties": {"total": {"type": "number", "description": "Total."}}}
+    root = make_git_project(
+        tmp_path / "iglu", {"com.acme/Order_Completed/1-0-0.json": props},
+        {"com.acme/Order_Completed/1-0-1.json": narrowed,
+         "com.acme/Cart_Viewed/1-0-0.json": {},
+         "com.acme/Cart_Viewed/2-0-0.json": {"properties": {"coupon": {"type": "string", "description": "C."}}}},
+        project={"schemas": {"versioning": "schemaver"}})
+    run = cli(["lint", "--base", "main", "--select-rules", "evolution", "--format", "json"], cwd=root)
+    assert run.exit_code == 1, run.stdout
+    found = {(v["path"], v["code"]): v["message"] for v in json.loads(run.stdout)["violations"] if v["code"] != "R705"}
+    assert set(found) == {("schemas/com.acme/Order_Completed/1-0-1.json", "R702"),
+                          ("schemas/com.acme/Cart_Viewed/2-0-0.json", "R703")}
+    assert "needs a new MODEL version (2-0-0), not 1-0-1 after 1-0-0" in found[
+        ("schemas/com.acme/Order_Completed/1-0-1.json", "R702")]
+    assert found[("schemas/com.acme/Cart_Viewed/2-0-0.json", "R703")].endswith("it could be 1-0-1")
