@@ -171,6 +171,8 @@ def _check_build(result, proc, tables: list[RawTable]) -> dict[str, str]:
 
 
 def _check_drift(result) -> None:
+    report = json.loads(result.drift_path.read_text())["drift"]
+    assert {(d["kind"], d["column"]) for d in report} == {(d.kind, d.column) for d in result.drift}
     kinds = {(d.kind, d.column) for d in result.drift}
     assert ("type_mismatch", "quantity") in kinds
     assert ("untranslatable_pattern", "promo") in kinds
