@@ -85,3 +85,8 @@ class SchemaLoadErrors(ReflektError):
     def __init__(self, errors: list[SchemaLoadError]):
         super().__init__(f"{len(errors)} schema file(s) could not be loaded")
         self.errors = errors
+
+
+class OutputError(ReflektError):
+    """An output path Reflekt must not write (a schema, the project, a file for a folder...),
+    or writing it failed (no space, no permission). Nothing was written."""

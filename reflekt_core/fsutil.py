@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+
+from reflekt_core.errors import OutputError
+
+_WRITE_ERRORS = {
+    errno.ENOSPC: "no space left on device while writing {path}",
+    errno.EDQUOT: "disk quota exceeded while writing {path}",
+    errno.EACCES: "permission denied while writing {path}",
+    errno.EPERM: "permission denied while writing {path}",
+    errno.EROFS: "read-only file system: cannot write {path}",
+}
+
+
+def write_error(exc: OSError, path: Path) -> OutputError:
+    """One line for a failed write, in words (``no space left on device while writing ...``)."""
+    template = _WRITE_ERRORS.get(exc.errno)
+    message = template.format(path=path) if template else f"cannot write {path}: {exc.strerror or exc}"
+    return OutputError(message, hint="nothing was changed; the previous files are intact")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an ``OSError`` raised while writing ``path`` into an :class:`OutputError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(exc, path) from None
 
 
 def _umask() -> int:
@@ -27,6 +55,11 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> bool:
             return False
     except OSError:
         pass
+    with writing(path):
+        return _atomic_write(path, data, durable)
+
+
+def _atomic_write(path: Path, data: bytes, durable: bool) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o7777

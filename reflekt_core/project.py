@@ -208,6 +208,9 @@ def _naming(raw: dict[str, Any] | None) -> NamingConvention:
 def load_project(project_dir: Path | str | None = None) -> Project:
     """Find, parse and validate the project file; errors name file, line and key."""
     folder = resolve_project_dir(project_dir)
+    from reflekt_core.registries.staging import recover
+
+    recover(folder / SCHEMAS_DIR)  # a pull killed half-way is finished or undone before anything reads schemas
     doc = load_yaml(folder / PROJECT_FILE, ProjectConfigError)
     if doc.data is None:
         raise ProjectConfigError("the file is empty", where=str(doc.path),

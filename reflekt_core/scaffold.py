@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reflekt_core.errors import UsageError
+from reflekt_core.errors import OutputError, UsageError
 from reflekt_core.fsutil import write_files
+from reflekt_core.outputs import check_output
 from reflekt_core.profiles import PROFILES_FILE
 from reflekt_core.project import META_SCHEMA_PATH, PROJECT_FILE, SCHEMAS_DIR
 
@@ -21,6 +22,7 @@ class InitOptions:
     name: str
     vendor: str
     profile: str = "dev"
+    force: bool = False
 
 
 def validate_init_options(options: InitOptions) -> None:
@@ -36,6 +38,18 @@ def validate_init_options(options: InitOptions) -> None:
     if (options.dir / PROJECT_FILE).exists():
         raise UsageError(f"{options.dir / PROJECT_FILE} already exists",
                          hint="reflekt init never overwrites a project; choose another --dir")
+    folder = check_output(options.dir, "dir", option="--dir", force=options.force, ignore=(".git",))
+    enclosing = _enclosing_project(folder)
+    if enclosing is not None and (folder == enclosing / SCHEMAS_DIR or enclosing / SCHEMAS_DIR in folder.parents):
+        raise OutputError(f"--dir {options.dir} is inside the schemas folder of the project in {enclosing}",
+                          hint="schemas/ holds only event schemas; create the project elsewhere")
+
+
+def _enclosing_project(folder: Path) -> Path | None:
+    for parent in folder.parents:
+        if (parent / PROJECT_FILE).is_file():
+            return parent
+    return None
 
 
 def render_project_files(options: InitOptions) -> dict[Path, str]:
@@ -55,8 +69,8 @@ def render_project_files(options: InitOptions) -> dict[Path, str]:
     files = {}
     for target, template in targets.items():
         path = options.dir / target
-        if path.exists() and target in (".gitignore", "README.md"):
-            continue  # an existing repo keeps its own README and .gitignore
+        if path.exists():
+            continue  # an existing folder (--force) keeps its own files: README, .gitignore, profiles...
         files[path] = env.get_template(template).render(**values)
     return files
 

@@ -143,15 +143,16 @@ def _registry_pull_asset(registry: str, translator: ReflektTranslator) -> Assets
            description=f"What {registry} holds, and how it differs from the repository.")
     def registry_plan(context) -> MaterializeResult:
         from reflekt_core.registries import make_registry
+        from reflekt_core.registries.base import parse_selector
         from reflekt_core.registries.sync import plan_pull
 
         project = context.resources.reflekt.load()
         config: RegistryResource = getattr(context.resources, resource_key)
         try:
             pulled = make_registry(config.entry(), project).pull(config.select)
+            plan = plan_pull(project.schemas_dir, pulled, parse_selector(config.select).plan)
         except ReflektError as exc:
             raise _failure(exc) from None
-        plan = plan_pull(project.schemas_dir, pulled)
         return MaterializeResult(metadata={
             "remote_schemas": len(pulled.schemas), "only_remote": len(plan.created),
             "different": len(plan.changed), "same": len(plan.unchanged),

@@ -40,6 +40,9 @@ def build(
         "--dry-run", help="Show which files would be created, changed or removed, with a diff.")] = False,
     fail_on_drift: Annotated[bool, typer.Option(
         "--fail-on-drift", help="Exit 1 when schemas and warehouse disagree.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into an existing --out folder that Reflekt did not generate (your files "
+        "there are kept).")] = False,
     profile: Profile = None,
     profiles_dir: ProfilesDir = None,
     project_dir: ProjectDir = None,
@@ -50,7 +53,8 @@ def build(
 
     project = load_project(project_dir)
     result = build_from_project(project, sdk.value, source, catalog_file=catalog, select=select, exclude=exclude,
-                                profile=profile, profiles_dir=profiles_dir, dest=out, dry_run=dry_run)
+                                profile=profile, profiles_dir=profiles_dir, dest=out, dry_run=dry_run,
+                                force=force)
     console, err = stdout(), stderr()
     write = result.write
     verb = "Would write" if dry_run else "Wrote"

@@ -31,6 +31,7 @@ def catalog(
     project_dir: ProjectDir = None,
 ) -> None:
     """Read warehouse catalogs: one information_schema query per schema, types normalised."""
+    from reflekt_core.outputs import check_output
     from reflekt_core.profiles import load_profile
     from reflekt_core.project import load_project
     from reflekt_core.warehouses import parse_source_ref, read_catalogs, save_catalogs
@@ -38,6 +39,8 @@ def catalog(
 
     refs = [parse_source_ref(s) for s in source]
     project = load_project(project_dir)
+    if out:
+        out = check_output(out, "file", option="--out", project_dir=project.dir)
     resolved = load_profile(project, profile, profiles_dir)
     catalogs = read_catalogs(resolved, refs, base_dir=project.dir)
     if out:

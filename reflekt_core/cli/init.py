@@ -26,6 +26,8 @@ def init(
         "--profile", help="Name of the first profile.", show_default=False)] = None,
     no_input: Annotated[bool, typer.Option(
         "--no-input", help="Do not prompt; use flags and defaults (for scripts and CI).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Add the project to a folder that already holds files (existing files are kept).")] = False,
 ) -> None:
     """Create a Reflekt project: reflekt_project.yml, a profiles file, the meta-schema, .gitignore, README."""
     from reflekt_core.scaffold import InitOptions, init_project, validate_init_options
@@ -33,14 +35,14 @@ def init(
     folder = dir
     default_name = _default_name(folder)
     # Fail before prompting when the folder already holds a project.
-    validate_init_options(InitOptions(dir=folder, name=default_name, vendor="com.example"))
+    validate_init_options(InitOptions(dir=folder, name=default_name, vendor="com.example", force=force))
     if not no_input:
         name = name or typer.prompt("Project name", default=default_name)
         vendor = vendor or typer.prompt("Schema vendor (reverse domain)", default=f"com.{name.lower()}")
         profile = profile or typer.prompt("Profile name", default="dev")
     name = name or default_name
     options = InitOptions(dir=folder, name=name, vendor=vendor or f"com.{name.lower()}",
-                          profile=profile or "dev")
+                          profile=profile or "dev", force=force)
     created = init_project(options)
     console = stdout()
     console.print(f"[green]Created Reflekt project '{options.name}' in {folder.resolve()}[/green]")

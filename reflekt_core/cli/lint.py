@@ -42,9 +42,12 @@ def lint(
     from reflekt_core.fsutil import atomic_write_text
     from reflekt_core.lint.engine import lint_project
     from reflekt_core.lint.reporters import REPORTERS
+    from reflekt_core.outputs import check_output
     from reflekt_core.project import load_project
 
     project = load_project(project_dir)
+    if output:
+        output = check_output(output, "file", option="--output", project_dir=project.dir)
     with progress("Linting") as (set_total, advance):
         result = lint_project(project, select, exclude, select_rules=select_rules, skip_rules=skip_rules,
                               progress=advance, on_count=set_total, base=base)

@@ -66,6 +66,7 @@ def pull(registry: RegistryOption, select: SelectOption = None, force: Annotated
          profile: Profile = None, profiles_dir: ProfilesDir = None, project_dir: ProjectDir = None) -> None:
     """Pull schemas from a registry into schemas/: all or nothing, never overwriting local changes without --force."""
     from reflekt_core.project import load_project
+    from reflekt_core.registries.base import parse_selector
     from reflekt_core.registries.sync import apply_pull, plan_pull
 
     project = load_project(project_dir)
@@ -73,7 +74,7 @@ def pull(registry: RegistryOption, select: SelectOption = None, force: Annotated
     client = _registry(project, registry, profile, profiles_dir)
     with stderr().status(f"Pulling {select} from {registry.value}..."):
         pulled = client.pull(select, include_common=include_common)
-    plan = plan_pull(project.schemas_dir, pulled)
+    plan = plan_pull(project.schemas_dir, pulled, parse_selector(select).plan)
     for note in pulled.notes:
         stderr().print(f"note: {note}", markup=False)
     _lines("create", plan.created)

@@ -46,13 +46,23 @@ def generate_dbt_package(project: Project, schemas: Sequence[EventSchema], catal
     return plan, render_package(plan, project.dbt)
 
 
+def package_dest(project: Project, dest: Path | None = None, force: bool = False) -> Path:
+    """The package folder, checked: never the project, schemas/, a file or someone else's folder."""
+    from reflekt_core.outputs import check_output
+
+    return check_output(dest or default_dest(project), "dir", option="--out", project_dir=project.dir, force=force)
+
+
 def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog, sdk: str,
-                      dest: Path | None = None, dry_run: bool = False) -> BuildResult:
+                      dest: Path | None = None, dry_run: bool = False, force: bool = False) -> BuildResult:
     """Generate the package and write it (unless ``dry_run``), with a drift report beside it."""
+    from reflekt_core.outputs import check_output
+
+    dest = package_dest(project, dest, force)
+    drift_path = check_output(dest.parent / f"{dest.name}.drift.json", "file", option="drift report",
+                              project_dir=project.dir)
     plan, files = generate_dbt_package(project, schemas, catalog, sdk)
-    dest = dest or default_dest(project)
     write = write_package(files, dest, dry_run=dry_run)
-    drift_path = dest.parent / f"{dest.name}.drift.json"
     if not dry_run:
         report = {"source": catalog.ref, "sdk": sdk, "drift": [d.to_dict() for d in plan.drift]}
         atomic_write_text(drift_path, json.dumps(report, indent=2) + "\n", durable=False)
@@ -79,15 +89,16 @@ def source_catalog(project: Project, source: str | None = None, catalog_file: Pa
 def build_from_project(project: Project, sdk: str, source: str | None = None, *, catalog_file: Path | None = None,
                        select: list[str] | None = None, exclude: list[str] | None = None,
                        profile: str | None = None, profiles_dir: Path | None = None, dest: Path | None = None,
-                       dry_run: bool = False) -> BuildResult:
+                       dry_run: bool = False, force: bool = False) -> BuildResult:
     """Select schemas, get the catalog, and build the package: the one call behind ``reflekt build``."""
     from reflekt_core.schemas import load_selected
 
     if not source and not catalog_file:
         source_catalog(project)  # raises the usage error before any work
+    dest = package_dest(project, dest, force)  # refuse a bad --out before any work
     schemas = load_selected(project.schemas_dir, select, exclude).schemas
     catalog = source_catalog(project, source, catalog_file, profile, profiles_dir)
-    return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run)
+    return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run, force=force)
 
 
 __all__ = ["build_from_project", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reflekt_core.dbt.render import MARKER
+from reflekt_core.fsutil import writing
+from reflekt_core.outputs import MARKER_FILE, marker_text
 
 #: dbt's own folders inside a package: never generated, always kept.
 DBT_OUTPUT = ("target", "logs", "dbt_packages")
@@ -90,10 +92,70 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -> WriteResult:
-    """Write the package to ``dest`` atomically; nothing at all is written when nothing changed."""
-    result = plan_write(files, dest)
-    if dry_run or not result.touched:
-        return result
+    """Write the package to ``dest`` atomically; nothing at all is written when nothing changed.
+
+    ``dest`` must have passed :func:`reflekt_core.outputs.check_output`. The folder gets a
+    marker file, so later builds know it is theirs to replace. Leftovers of a build that
+    was killed are cleaned up first.
+    """
+    dest = Path(os.path.abspath(dest))
+    full = {**files, MARKER_FILE: marker_text("a dbt package written by 'reflekt build'")}
+    if not dry_run:
+        with writing(dest):
+            recover_interrupted(dest)
+    result = plan_write(full, dest)
+    if not dry_run and result.touched:
+        with writing(dest):
+            _swap_in(full, dest, result)
+    for names in (result.created, result.changed, result.unchanged):
+        if MARKER_FILE in names:
+            names.remove(MARKER_FILE)
+    return result
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(dest: Path) -> None:
+    """Remove what a killed build left beside ``dest``; put the old package back if it was mid-swap."""
+    prefix = f".{dest.name}.reflekt-"
+    try:
+        entries = [e for e in os.scandir(dest.parent) if e.name.startswith(prefix)]
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        kind, _, pid = entry.name[len(prefix):].partition("-")
+        if not pid.isdigit() or _alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        if kind == "old" and not dest.exists():
+            os.rename(entry.path, dest)
+        elif kind in ("old", "new"):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_in(files: Mapping[str, str], dest: Path, result: WriteResult) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.reflekt-new-{os.getpid()}"
     old = dest.parent / f".{dest.name}.reflekt-old-{os.getpid()}"
@@ -115,6 +177,8 @@ def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(files[rel], encoding="utf-8")
         tmp.mkdir(parents=True, exist_ok=True)
+        if dest.exists() and _exchange(tmp, dest):
+            return  # tmp now holds the old package, removed below
         if dest.exists():
             os.rename(dest, old)
         try:
@@ -126,4 +190,3 @@ def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
-    return result

@@ -91,4 +91,10 @@ def parse_selector(text: str) -> Selector:
 
 
 def folder_name(event_name: str) -> str:
+    """An event name as a folder name; a registry's name that is not text is refused."""
+    if not isinstance(event_name, str):
+        from reflekt_core.errors import RegistryError
+
+        raise RegistryError(f"the registry returned an event name that is not text: {event_name!r:.80}",
+                            hint="nothing was written; fix that event's name in the registry")
     return event_name.replace(" ", "_").replace("/", "_")

@@ -19,7 +19,9 @@ MAX_QUERY_BYTES = 7000            # keeps the DELETE request line under ~8 KB wi
 
 
 def rule_identity(rule: dict[str, Any]) -> Identity:
-    return rule["type"], rule.get("key"), int(rule["version"])
+    from reflekt_core.registries.segment_rules import rule_version
+
+    return rule["type"], rule.get("key"), rule_version(rule)
 
 
 def label(identity: Identity) -> str:

@@ -116,11 +116,23 @@ def schema_to_rule(schema: EventSchema) -> dict[str, Any]:
     return rule
 
 
+def rule_version(rule: dict[str, Any]) -> int:
+    """A rule's MAJOR version; what the registry sent is checked, since it becomes a file name."""
+    version = rule.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        from reflekt_core.errors import RegistryError
+
+        raise RegistryError(f"Segment rule {rule.get('type')!r} {rule.get('key')!r:.80} has version {version!r:.40}, "
+                            "not a whole number", hint="Segment rule versions are integers, see RuleV1.version; "
+                            "nothing was written")
+    return version
+
+
 def rule_to_schema(rule: dict[str, Any], plan: str, vendor: str) -> RemoteSchema:
     """A Segment rule as a Reflekt schema (``<plan>/<Event_Name>/<MAJOR>-0.json``)."""
     rule_type = rule["type"]
     name = rule.get("key") or DEFAULT_NAMES.get(rule_type, str(rule_type).title())
-    version = f"{int(rule['version'])}-0"
+    version = f"{rule_version(rule)}-0"
     rel = f"{plan}/{folder_name(name)}/{version}.json"
     raw = rule.get("jsonSchema")
     json_schema = normalise_types(strip_ids(raw)) if isinstance(raw, dict) else {}
@@ -166,7 +178,7 @@ def _call_by_name(name: str) -> str:
 
 def comparable(rule: dict[str, Any]) -> dict[str, Any]:
     """What decides whether a rule must be written: ids, type arrays and empty defaults ignored."""
-    return {"type": rule["type"], "key": rule.get("key"), "version": int(rule["version"]),
+    return {"type": rule["type"], "key": rule.get("key"), "version": rule_version(rule),
             "jsonSchema": _canon(normalise_types(strip_ids(rule.get("jsonSchema"))))}
 
 

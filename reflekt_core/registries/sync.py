@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reflekt_core.errors import ReflektError
 from reflekt_core.registries.base import PullResult
+from reflekt_core.registries.remotepaths import check_remote_paths
 from reflekt_core.schemas import jsonc
 
 
@@ -36,8 +36,14 @@ def schema_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_pull(schemas_dir: Path, pulled: PullResult) -> PullPlan:
-    """Compare what the registry holds with the local files (by content, not formatting)."""
+def plan_pull(schemas_dir: Path, pulled: PullResult, plan_folder: str | None = None) -> PullPlan:
+    """Compare what the registry holds with the local files (by content, not formatting).
+
+    With ``plan_folder``, every remote item is first checked to land inside
+    ``schemas/<plan_folder>/`` (see :func:`check_remote_paths`).
+    """
+    if plan_folder is not None:
+        check_remote_paths(schemas_dir, plan_folder, pulled.schemas)
     plan = PullPlan()
     diffs: list[str] = []
     for remote in pulled.schemas:
@@ -48,10 +54,13 @@ def plan_pull(schemas_dir: Path, pulled: PullResult) -> PullPlan:
             plan.created.append(remote.rel_path)
             diffs.extend(difflib.unified_diff([], text.splitlines(True), "/dev/null", f"b/schemas/{remote.rel_path}"))
             continue
-        old = path.read_text(encoding="utf-8-sig")
+        try:
+            old = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            old = ""
         try:
             same = jsonc.loads(old) == remote.doc
-        except ValueError:
+        except (ValueError, RecursionError):
             same = False
         if same:
             plan.unchanged.append(remote.rel_path)
@@ -64,27 +73,13 @@ def plan_pull(schemas_dir: Path, pulled: PullResult) -> PullPlan:
 
 
 def apply_pull(schemas_dir: Path, plan: PullPlan, force: bool = False) -> list[str]:
-    """Write created and (with ``force``) changed schemas, all or nothing."""
+    """Write created and (with ``force``) changed schemas, all or nothing (see :mod:`.staging`)."""
+    from reflekt_core.registries.staging import commit_files
+
     if plan.changed and not force:
         raise PullConflict(plan.changed)
     targets = plan.created + plan.changed
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for rel in targets:
-            final = schemas_dir / rel
-            final.parent.mkdir(parents=True, exist_ok=True)
-            temp = final.parent / f".{final.name}.reflekt-pull-{os.getpid()}"
-            with open(temp, "w", encoding="utf-8") as handle:
-                handle.write(plan.texts[rel])
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((temp, final))
-    except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    for temp, final in staged:
-        os.replace(temp, final)
+    commit_files(schemas_dir, {rel: plan.texts[rel] for rel in targets})
     return targets
 
 

@@ -7,7 +7,9 @@ import os
 import pytest
 
 from reflekt_core.dbt.render import SQL_HEADER, YAML_HEADER
+from reflekt_core.dbt import writer
 from reflekt_core.dbt.writer import write_package
+from reflekt_core.errors import OutputError
 
 FILES = {"dbt_project.yml": f"{YAML_HEADER}\nname: x\n", "models/a.sql": f"{SQL_HEADER}\nselect 1\n",
          "models/b.sql": f"{SQL_HEADER}\nselect 2\n"}
@@ -61,7 +63,8 @@ def test_a_failed_write_leaves_the_previous_package_intact(tmp_path, monkeypatch
         return real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", failing_rename)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(writer, "_exchange", lambda a, b: False)
+    with pytest.raises(OutputError, match="no space left on device while writing"):
         write_package({**FILES, "models/a.sql": f"{SQL_HEADER}\nselect 99\n"}, dest)
     assert _snapshot(dest) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pkg.reflekt")]
