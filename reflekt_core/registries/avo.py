@@ -37,10 +37,13 @@ def _clean(node: Any) -> Any:
 
 def _property_set(rules: Mapping[str, Any], key: str) -> tuple[dict[str, Any], list[str]]:
     block = ((rules.get("properties") or {}).get(key) or {}) if isinstance(rules, Mapping) else {}
-    props = {name: _clean(node) for name, node in (block.get("properties") or {}).items()}
-    for node in props.values():
+    raw = block.get("properties") if isinstance(block.get("properties"), dict) else {}
+    props = {name: _clean(node) for name, node in raw.items() if isinstance(node, dict)}
+    for name, node in props.items():
         if isinstance(node.get("type"), list) and len(node["type"]) == 1:
             node["type"] = node["type"][0]
+        if raw[name].get("isSystemProperty") is True:  # pushed back as a system property, not an event one
+            node["x-avo-sendAs"] = "SystemProperty"
     return props, [r for r in block.get("required") or [] if r in props]
 
 

@@ -130,3 +130,19 @@ def test_a_409_names_every_cause(cli, tmp_path, avo, state, words):
     assert run.exit_code == 2
     assert "the branch is merged or closed, or has no prior actions" in run.stderr and words in run.stderr
     assert AVO_SECRET not in run.stderr
+
+
+def test_an_unchanged_pull_then_push_sends_nothing(cli, tmp_path, avo):
+    root = _profile(make_project(tmp_path / "p", {}, {"schemas": {"conventions": {"event": {"casing": "any"}}}}),
+                    avo=avo)
+    run = cli(["pull", "--registry", "avo", "--select", "main"], cwd=root)
+    assert run.exit_code == 0, run.stderr
+    page = json.loads((root / "schemas/main/page_viewed/1-0.json").read_text())
+    assert page["properties"]["app_name"]["x-avo-sendAs"] == "SystemProperty"  # kept for the way back
+    avo.log.clear()
+    for method in ("addAndUpdate", "addUpdateAndRemove"):
+        time.sleep(1)
+        run = cli(["push", "--registry", "avo", "--select", "main", "--import-method", method], cwd=root)
+        assert run.exit_code == 0, run.stderr
+        assert _summary(run.stdout) == (0, 0, 18, 0)
+    assert [r.method for r in avo.log] == ["GET", "GET"] and avo.imports == []
