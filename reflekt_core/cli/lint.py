@@ -36,6 +36,10 @@ def lint(
         "--base", help="Also run the schema evolution gate (R7xx) against this git ref, e.g. origin/main: "
         "published versions edited in place, breaking changes without a new MAJOR, deleted versions.",
         show_default=False)] = None,
+    iglu_dir: Annotated[Optional[Path], typer.Option(
+        "--iglu-dir", help="Lint a static Iglu repository in place (the folder holding "
+        "schemas/<vendor>/<name>/jsonschema/<version>), with igluctl's checks too; a project, if "
+        "one is found, adds its conventions and lint settings.", show_default=False)] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Lint event schemas. Exit 0 when no error-level violation, 1 when there is one, 2 on bad input."""
@@ -45,13 +49,28 @@ def lint(
     from reflekt_core.outputs import check_output
     from reflekt_core.project import load_project
 
-    project = load_project(project_dir)
-    if output:
-        output = check_output(output, "file", option="--output", project_dir=project.dir)
-    with progress("Linting") as (set_total, advance):
-        result = lint_project(project, select, exclude, select_rules=select_rules, skip_rules=skip_rules,
-                              progress=advance, on_count=set_total, base=base)
-    rendered = REPORTERS[format.value](result, project.dir)
+    if iglu_dir is not None:
+        from reflekt_core.errors import UsageError
+        from reflekt_core.lint.iglu_dir import lint_iglu_dir
+
+        if base:
+            raise UsageError("--base works on a project's schemas, not with --iglu-dir")
+        project = _optional_project(project_dir)
+        if output:
+            output = check_output(output, "file", option="--output", project_dir=project.dir if project else None)
+        with progress("Linting") as (set_total, advance):
+            result, root = lint_iglu_dir(iglu_dir, project, select, exclude, select_rules=select_rules,
+                                         skip_rules=skip_rules, progress=advance, on_count=set_total)
+        report_dir = root
+    else:
+        project = load_project(project_dir)
+        if output:
+            output = check_output(output, "file", option="--output", project_dir=project.dir)
+        with progress("Linting") as (set_total, advance):
+            result = lint_project(project, select, exclude, select_rules=select_rules, skip_rules=skip_rules,
+                                  progress=advance, on_count=set_total, base=base)
+        report_dir = project.dir
+    rendered = REPORTERS[format.value](result, report_dir)
     if output:
         if format is Format.text:
             import io
@@ -71,3 +90,17 @@ def lint(
         sys.stdout.write(rendered + "\n")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _optional_project(project_dir):
+    """The project when one is named or found upward; None outside any project."""
+    import os
+
+    from reflekt_core.project import PROJECT_FILE, load_project
+
+    if project_dir or os.environ.get("REFLEKT_PROJECT_DIR"):
+        return load_project(project_dir)
+    here = Path.cwd().resolve()
+    if any((folder / PROJECT_FILE).is_file() for folder in (here, *here.parents)):
+        return load_project()
+    return None

@@ -60,7 +60,8 @@ def lint_schemas(schemas: Iterable[EventSchema], project: Project, *,
     ``schemas`` may be a generator: each document is checked, then only a slim copy is kept
     for the plan-wide rules, so memory stays flat for plans of many thousand events.
     """
-    rules = resolve_rules(project, select_rules, skip_rules)
+    # An Iglu repository linted in place also runs igluctl's stricter checks (default-off rules).
+    rules = resolve_rules(project, select_rules, skip_rules, iglu=context is not None and context.layout == "iglu")
     ctx = context or build_context(project, all_files)
     result = LintResult(rule_codes=[rule.code for rule, _ in rules])
     schema_rules = [(r, lvl) for r, lvl in rules if r.scope == "schema"]

@@ -34,10 +34,25 @@ def property_description(schema: EventSchema, ctx: LintContext) -> Iterator[Find
     for prop in schema.property_nodes:
         if not isinstance(prop.node, dict):
             continue
+        if "description" not in prop.node and _described_by_ref(schema.doc, prop.node.get("$ref")):
+            continue  # draft-07 ignores keywords beside $ref: the definition carries the description
         if "description" not in prop.node:
             yield prop.pointer, f"property '{prop.path}' has no description"
         elif _blank(prop.node["description"]):
             yield prop.pointer + "/description", f"property '{prop.path}' has an empty description"
+
+
+def _described_by_ref(doc: dict, ref: object) -> bool:
+    """True when a local ``$ref`` (``#/definitions/x``) points at a node with a description."""
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return False
+    node: object = doc
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return isinstance(node, dict) and not _blank(node.get("description"))
 
 
 RULES = [event_description, property_description]

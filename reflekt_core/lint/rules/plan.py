@@ -42,9 +42,9 @@ def version_sequence(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterat
         folder = identity.event_dir if identity else schema.event_dir
         if folder in reported or folder not in versions:
             continue
+        reported.add(folder)  # one verdict per event folder, on its first schema
         problems = version_gaps(versions[folder])
         if problems:
-            reported.add(folder)
             yield schema, ("/self/version", f"versions of '{schema.name}' have gaps: {'; '.join(problems)}")
 
 

@@ -1,0 +1,111 @@
+"""``reflekt lint --iglu-dir``: a static Iglu repository linted in place, as igluctl lint does."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.helpers import make_project
+
+SELF_DESC = "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/schema/jsonschema/1-0-0#"
+
+
+def _schema(vendor="com.acme", name="link_click", version="1-0-0", **extra):
+    return {"$schema": SELF_DESC, "description": "A link was clicked.",
+            "self": {"vendor": vendor, "name": name, "format": "jsonschema", "version": version},
+            "type": "object", "properties": {"target": {"type": "string", "maxLength": 255,
+                                                        "description": "The URL."}},
+            "required": ["target"], "additionalProperties": False, **extra}
+
+
+def _repo(root, files: dict[str, dict | str]):
+    for rel, doc in files.items():
+        path = root / "schemas" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=4))
+    return root
+
+
+def _codes(run):
+    return sorted((v["code"], v["path"]) for v in json.loads(run.stdout)["violations"])
+
+
+def test_a_clean_repository_passes_outside_any_project(cli, tmp_path):
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": _schema(),
+                                     "com.acme/link_click/jsonschema/1-0-1": _schema(version="1-0-1")})
+    run = cli(["lint", "--iglu-dir", str(repo), "--format", "json"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["summary"]["schemas"] == 2
+    run = cli(["lint", "--iglu-dir", str(repo / "schemas")], cwd=tmp_path)  # the schemas/ folder works too
+    assert run.exit_code == 0
+
+
+def test_identity_rules_read_the_iglu_layout(cli, tmp_path):
+    repo = _repo(tmp_path / "repo", {
+        "com.acme/link_click/jsonschema/1-0-0": _schema(vendor="com.other"),            # R208
+        "com.acme/form_submit/jsonschema/1-0-0": _schema(name="form_sent"),             # R204
+        "com.acme/page_ping/jsonschema/1-0-0": _schema(name="page_ping", version="1-0-1"),  # R205
+        "com.acme/page_view/jsonschema/1-0-0": {**_schema(name="page_view"),
+                                                "$schema": "http://json-schema.org/draft-07/schema#"},  # R209
+        "com.acme/cart/jsonschema/1-0-0": _schema(name="cart"),
+        "com.acme/cart/jsonschema/1-0-2": _schema(name="cart", version="1-0-2"),        # R601
+        "com.acme/media/jsonschema/01-0-0": _schema(name="media", version="01-0-0"),     # R206, R601
+    })
+    run = cli(["lint", "--iglu-dir", str(repo), "--format", "json"], cwd=tmp_path)
+    assert run.exit_code == 1
+    found = _codes(run)
+    assert ("R208", "schemas/com.acme/link_click/jsonschema/1-0-0") in found
+    assert ("R204", "schemas/com.acme/form_submit/jsonschema/1-0-0") in found
+    assert ("R205", "schemas/com.acme/page_ping/jsonschema/1-0-0") in found
+    assert ("R209", "schemas/com.acme/page_view/jsonschema/1-0-0") in found
+    assert ("R601", "schemas/com.acme/cart/jsonschema/1-0-0") in found
+    assert ("R206", "schemas/com.acme/media/jsonschema/01-0-0") in found
+    assert not any(code == "R203" for code, _ in found)  # no $id in Iglu
+
+
+def test_igluctl_checks_run_and_are_skipped_by_their_igluctl_names(cli, tmp_path):
+    loose = _schema(properties={"target": {"type": "string"}, "count": {"type": "integer"},
+                                "note": {"type": "string", "maxLength": 100000}})
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": loose})
+    run = cli(["lint", "--iglu-dir", str(repo), "--format", "json"], cwd=tmp_path)
+    levels = {(v["code"], v["level"]) for v in json.loads(run.stdout)["violations"]}
+    assert {("R510", "warning"), ("R511", "warning"), ("R512", "warning"), ("R513", "info"),
+            ("R302", "info")} <= levels
+    run = cli(["lint", "--iglu-dir", str(repo), "--format", "json",
+               "--skip-rules", "numericMinMax,stringLength,optionalNull,description,stringMaxLengthRange"],
+              cwd=tmp_path)
+    assert json.loads(run.stdout)["violations"] == [] and run.exit_code == 0
+
+
+def test_misplaced_files_and_bad_json_are_load_errors(cli, tmp_path):
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": _schema(),
+                                     "com.acme/link_click/1-0-0": _schema(),
+                                     "com.acme/broken/jsonschema/1-0-0": "{not json"})
+    run = cli(["lint", "--iglu-dir", str(repo)], cwd=tmp_path)
+    assert run.exit_code == 2
+    assert "schemas/com.acme/link_click/1-0-0: not at schemas/<vendor>/<name>/<format>/<version>" in run.stderr
+    assert "broken/jsonschema/1-0-0:1:2: invalid JSON" in run.stderr and "Traceback" not in run.stderr
+    run = cli(["lint", "--iglu-dir", str(tmp_path / "nowhere")], cwd=tmp_path)
+    assert run.exit_code == 2 and "holds no schemas/ folder" in run.stderr
+
+
+def test_a_project_adds_its_conventions_and_lint_settings(cli, tmp_path):
+    root = make_project(tmp_path / "p", {}, {"schemas": {"conventions": {"event": {"casing": "title"}}},
+                                             "lint": {"skip": ["R513"]}}, meta=False)
+    repo = _repo(root / "iglu", {"com.acme/link_click/jsonschema/1-0-0": _schema()})
+    run = cli(["lint", "--iglu-dir", "iglu", "--format", "json"], cwd=root)
+    codes = {v["code"] for v in json.loads(run.stdout)["violations"]}
+    assert "R101" in codes and "R513" not in codes and repo.is_dir()
+
+
+def test_lint_of_500_generated_schemas_takes_under_a_second(tmp_path):
+    from reflekt_core.lint.iglu_dir import lint_iglu_dir
+    from tests.integration.iglu_corpus import generate_repository
+
+    generate_repository(tmp_path, 500)
+    lint_iglu_dir(tmp_path)  # warm the imports and caches, as a second CLI run would be
+    started = time.perf_counter()
+    result, _ = lint_iglu_dir(tmp_path)
+    elapsed = time.perf_counter() - started
+    assert len(result.schema_paths) == 500 and result.ok
+    assert elapsed < 3.0  # 1 s on an idle machine (bench/iglu_lint_bench.py); slack for a shared CI core
