@@ -131,6 +131,17 @@ def test_github_annotations_and_junit(reflekt_process, repo):
     assert any("file=schemas/shop/Order_Completed/1-1.json,title=R704" in line for line in lines)
 
 
+def test_junit_makes_gate_errors_failures(cli, repo):
+    from xml.etree import ElementTree as ET
+
+    run = cli(["lint", "--base", "main", "--format", "junit", "--select-rules", "evolution"], cwd=repo)
+    assert run.exit_code == 1
+    cases = {c.get("name"): c for c in ET.fromstring(run.stdout).iter("testcase")}
+    failure = cases["schemas/shop/Order_Paid/1-0.json"].find("failure")
+    assert failure is not None and "R701 evolution.published_edit" in failure.text
+    assert cases["schemas/shop/Order_Refunded/1-1.json"].find("failure") is None
+
+
 @pytest.mark.parametrize(("where", "ref", "message"), [
     ("plain", "main", "is not inside one"),
     ("repo", "origin/nope", "git ref 'origin/nope' not found"),
