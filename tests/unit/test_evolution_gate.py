@@ -90,3 +90,18 @@ def test_version_arithmetic():
     assert v.raise_part((1, 0, 0), 2, [(1, 0, 0), (1, 0, 1)]) == (1, 0, 2)
     assert v.predecessor((2, 0), [(1, 0), (1, 3), (2, 0), (1, 0, 0)]) == (1, 3)
     assert v.level_name((1, 0, 0), 1) == "REVISION"
+
+
+def test_each_version_against_the_one_before_it():
+    from reflekt_core.evolution.history import check_versions
+
+    docs = {"w/A/1-0.json": doc("1-0", total={"type": ["number", "null"]}),
+            "w/A/1-1.json": doc("1-1", total={"type": "number"}),
+            "w/A/2-0.json": doc("2-0", total={"type": "number"}),
+            "w/A/3-0.json": doc("3-0", total={"type": "number"}, gift={"type": "boolean"})}
+    checks = check_versions(sorted(docs), sorted(docs), docs.get)
+    assert checks["w/A/1-0.json"].previous is None and checks["w/A/1-0.json"].ok
+    assert not checks["w/A/1-1.json"].ok and "need a new MAJOR version (4-0), not 1-1" in checks["w/A/1-1.json"].message
+    assert checks["w/A/2-0.json"].ok and checks["w/A/2-0.json"].verdict == "none"
+    assert checks["w/A/3-0.json"].ok and checks["w/A/3-0.json"].message == "addition since 2-0: it could be 2-1"
+    assert checks["w/A/3-0.json"].to_dict()["changes"][0]["pointer"] == "/properties/gift"
