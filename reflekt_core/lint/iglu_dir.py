@@ -30,6 +30,11 @@ def iglu_root(path: Path) -> Path:
                      hint="point it at a static Iglu repository (the folder holding schemas/<vendor>/...)")
 
 
+#: Files a repository keeps beside its schemas that are not schemas.
+_DOCS = (".md", ".txt", ".rst", ".html")
+_DOC_NAMES = ("README", "LICENSE", "CHANGELOG")
+
+
 def iter_iglu_files(schemas_dir: Path) -> tuple[list[str], list[SchemaLoadError]]:
     """Schema files at ``<vendor>/<name>/<format>/<version>``; anything else is an error to fix."""
     found: list[str] = []
@@ -38,7 +43,7 @@ def iter_iglu_files(schemas_dir: Path) -> tuple[list[str], list[SchemaLoadError]
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         rel_dir = os.path.relpath(dirpath, schemas_dir).replace(os.sep, "/")
         for name in filenames:
-            if name.startswith("."):
+            if name.startswith(".") or name.lower().endswith(_DOCS) or name.split(".")[0].upper() in _DOC_NAMES:
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             if rel.count("/") == 3:

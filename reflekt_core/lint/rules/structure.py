@@ -9,6 +9,7 @@ from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
 from reflekt_core.lint.rules.types import declared_types
 from reflekt_core.schemas.model import EventSchema
+from reflekt_core.schemas.version import is_self_describing
 
 KNOWN_FORMATS = frozenset({
     "date-time", "date", "time", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
@@ -46,25 +47,27 @@ def root_object(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
         yield "/properties", "the root of an event schema must have a \"properties\" object"
 
 
-@lru_cache(maxsize=1)
-def _draft7():
-    from jsonschema import Draft7Validator
+@lru_cache(maxsize=2)
+def _meta_validator(draft: str):
+    from jsonschema import Draft4Validator, Draft7Validator
 
     from reflekt_core.validation import Validator
 
-    return Validator(Draft7Validator.META_SCHEMA)
+    return Validator((Draft4Validator if draft == "draft-04" else Draft7Validator).META_SCHEMA)
 
 
 @schema_rule("R502", "structure.valid_json_schema", Level.ERROR)
 def valid_json_schema(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
-    """The schema is a valid draft-07 JSON Schema.
+    """The schema is a valid draft-07 JSON Schema (draft-04 for a self-describing Iglu schema).
 
+    Iglu's self-describing meta-schema extends draft-04, where ``exclusiveMinimum`` is a boolean.
     Fails: ``"order_id": {"type": "text"}``
     Passes: ``"order_id": {"type": "string"}``
     """
-    for error in _draft7().iter_errors(schema.doc):
+    draft = "draft-04" if is_self_describing(schema.doc) else "draft-07"
+    for error in _meta_validator(draft).iter_errors(schema.doc):
         pointer = "".join(f"/{p}" for p in error.absolute_path)
-        yield pointer, f"not valid draft-07 JSON Schema: {error.message}"
+        yield pointer, f"not valid {draft} JSON Schema: {error.message}"
 
 
 def _ordered(node: dict, low: str, high: str, pointer: str, what: str) -> Iterator[Finding]:
