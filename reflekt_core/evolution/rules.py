@@ -10,6 +10,7 @@ decided (two different regular expressions, say) is breaking: "cannot prove comp
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ class ChangeRule:
 
 def change_rule(name: str, *keywords: str, root_only: bool = False):
     def wrap(func: Callable[..., Iterator[Found]]) -> ChangeRule:
-        return ChangeRule(name, (func.__doc__ or "").strip(), func, keywords, root_only)
+        return ChangeRule(name, inspect.cleandoc(func.__doc__ or ""), func, keywords, root_only)
     return wrap
 
 

@@ -172,3 +172,9 @@ def test_schemaver_projects_need_a_new_model_for_a_breaking_change(cli, tmp_path
     assert "needs a new MODEL version (2-0-0), not 1-0-1 after 1-0-0" in found[
         ("schemas/com.acme/Order_Completed/1-0-1.json", "R702")]
     assert found[("schemas/com.acme/Cart_Viewed/2-0-0.json", "R703")].endswith("it could be 1-0-1")
+
+
+def test_reflekt_rules_explains_classification_rules(cli):
+    run = cli(["rules", "property.removed"])
+    assert run.exit_code == 0 and "Fails (breaking)" in run.stdout and "Passes" in run.stdout
+    assert "composition.branches" in cli(["rules"]).stdout
