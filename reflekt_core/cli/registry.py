@@ -144,5 +144,13 @@ def push(registry: RegistryOption, select: SelectOption = None,
         raise typer.Exit(1)
     prefix = "Dry run, would push" if dry_run else "Pushed"
     stdout().print(f"{prefix} {select} to {registry.value} "
-                   f"({'whole plan: replace' if whole_plan and not delete else 'upsert' if not delete else 'delete'}):"
+                   f"({_mode(registry.value, whole_plan, delete)}):"
                    f" {result.summary()}.", markup=False)
+
+
+def _mode(registry: str, whole_plan: bool, delete: bool) -> str:
+    if delete:
+        return "delete"
+    if registry == "iglu":
+        return "publish new versions"  # Iglu versions are immutable: nothing is replaced or updated
+    return "whole plan: replace" if whole_plan else "upsert"

@@ -341,3 +341,25 @@ def test_the_demo_pulls_its_iglu_repository_offline(cli, tmp_path):
         assert (demo / f"schemas/{vendor}/{name}/{version}.json").read_bytes() == data
     again = cli(["pull", "--registry", "iglu"], cwd=demo)
     assert again.exit_code == 0 and again.stdout.count("unchanged") == len(shipped) + 1  # + the summary
+
+
+def test_a_remote_key_that_would_leave_the_schemas_folder_is_refused(cli, tmp_path, server):
+    server.schemas[("..", "passwd", "jsonschema", "1-0-0")] = {"body": {"type": "object"}, "isPublic": True,
+                                                               "createdAt": "2026-11-25T12:00:00Z"}
+    root = _project(tmp_path / "p", {"dev": {"uri": server.url, "kind": "server"}})
+    run = cli(["pull", "--registry", "iglu"], cwd=root)
+    assert run.exit_code == 2 and "not a valid Iglu vendor" in run.stderr
+    assert not (tmp_path / "passwd").exists() and _local(root) == {}
+
+
+def test_iglu_profile_entries_are_validated_and_keys_masked(cli, tmp_path, server):
+    key = server.add_key(Key(create=True))
+    root = _project(tmp_path / "p", {"dev": {"uri": server.url, "kind": "server", "api_key": key}})
+    run = cli(["debug"], cwd=root)
+    assert run.exit_code == 0 and "registry iglu" in run.stdout and key not in run.stdout + run.stderr
+    _project(root, {"dev": {"uri": server.url, "kind": "servr"}})
+    run = cli(["pull", "--registry", "iglu"], cwd=root)
+    assert run.exit_code == 2 and "kind" in run.stderr and "static, server" in run.stderr
+    _project(root, {"dev": {"uri": "s3://"}})
+    run = cli(["pull", "--registry", "iglu"], cwd=root)
+    assert run.exit_code == 2 and "names no bucket" in run.stderr
