@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,24 @@ _NAMING = {
 }
 _PREFIX = {"type": "string", "pattern": r"^[A-Za-z0-9_]*$",
            "description": "use letters, digits and underscores only"}
+_DATABASE = {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9_][A-Za-z0-9_$-]*$",
+             "description": "a database (BigQuery: project) name: letters, digits, _, $ and -"}
+_AFTER = {"type": "object", "additionalProperties": False, "required": ["count", "period"],
+          "properties": {"count": {"type": "integer", "minimum": 1},
+                         "period": {"enum": ["minute", "hour", "day"]}}}
+#: dbt source freshness: warn_after / error_after, or false (or null) for no freshness check.
+FRESHNESS_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "object", "additionalProperties": False, "minProperties": 1,
+               "properties": {"warn_after": _AFTER, "error_after": _AFTER}},
+              {"enum": [False, None]}],
+    "description": "{warn_after: {count: 24, period: hour}, error_after: {...}}, or false to turn it off",
+}
+DEFAULT_FRESHNESS: dict[str, Any] = {"warn_after": {"count": 24, "period": "hour"},
+                                     "error_after": {"count": 72, "period": "hour"}}
+#: union: one staging model per warehouse table, all versions; per_version: reflekt 0.6's model per version.
+VERSION_MODES = ("union", "per_version")
+#: plan: collision rules compare events of one plan (one warehouse schema); project: all events.
+COLLISION_SCOPES = ("plan", "project")
 
 #: JSON Schema of reflekt_project.yml; validation errors name the key and the allowed values.
 PROJECT_SCHEMA: dict[str, Any] = {
@@ -69,11 +88,15 @@ PROJECT_SCHEMA: dict[str, Any] = {
                 "type": "object", "additionalProperties": False,
                 "properties": {
                     "sources": {"type": "object", "additionalProperties": False,
-                                "properties": {"prefix": _PREFIX}},
+                                "properties": {"prefix": _PREFIX,
+                                               "database": _DATABASE,
+                                               "freshness": FRESHNESS_SCHEMA}},
                     "models": {"type": "object", "additionalProperties": False,
                                "properties": {"prefix": _PREFIX,
                                               "filter": {"type": ["string", "null"]},
-                                              "cast": {"enum": ["safe", "none"]}}},
+                                              "cast": {"enum": ["safe", "none"]},
+                                              "versions": {"enum": list(VERSION_MODES)},
+                                              "dedupe": {"type": "boolean"}}},
                     "docs": {"type": "object", "additionalProperties": False,
                              "properties": {
                                  "prefix": _PREFIX,
@@ -103,6 +126,7 @@ PROJECT_SCHEMA: dict[str, Any] = {
                 "skip": {"type": "array", "items": {"type": "string"}},
                 "levels": {"type": "object", "additionalProperties": {"enum": list(LEVELS)}},
                 "cdp": {"type": "array", "items": {"enum": sorted(LAYOUTS)}},
+                "collision_scope": {"enum": list(COLLISION_SCOPES)},
             },
         },
     },
@@ -122,6 +146,14 @@ class DbtSettings:
     models_prefix: str = "stg_"
     models_filter: str = ""
     models_cast: str = "safe"        # safe: a column that landed with another type is read through a safe cast
+    #: union (one model per table, every version) or per_version (reflekt 0.6's names).
+    models_versions: str = "union"
+    #: keep one row per message id (the latest received_at).
+    models_dedupe: bool = True
+    #: the source's database; None: the dbt target's database.
+    sources_database: str | None = None
+    #: source freshness; None: no freshness check.
+    sources_freshness: dict[str, Any] | None = field(default_factory=lambda: dict(DEFAULT_FRESHNESS))
     docs_prefix: str = "_stg_"
     docs_in_folder: bool = False
     docs_tests: dict[str, list[Any]] = field(default_factory=dict)
@@ -133,6 +165,7 @@ class LintSettings:
     skip: tuple[str, ...] = ()
     levels: dict[str, str] = field(default_factory=dict)
     cdp: tuple[str, ...] = ("segment",)
+    collision_scope: str = "plan"
 
 
 @dataclass(frozen=True)
@@ -205,6 +238,19 @@ def _naming(raw: dict[str, Any] | None) -> NamingConvention:
                             reserved=tuple(raw.get("reserved") or ()))
 
 
+def strip_where(text: str) -> str:
+    """A models filter without reflekt 0.6's leading ``where`` keyword (both spellings are accepted)."""
+    text = text.strip()
+    match = re.match(r"(?is)^where\s+(.*)$", text)
+    return match.group(1).strip() if match else text
+
+
+def _freshness(sources: dict[str, Any]) -> dict[str, Any] | None:
+    if "freshness" not in sources:
+        return dict(DEFAULT_FRESHNESS)
+    return dict(sources["freshness"]) if sources["freshness"] else None
+
+
 def load_project(project_dir: Path | str | None = None) -> Project:
     """Find, parse and validate the project file; errors name file, line and key."""
     folder = resolve_project_dir(project_dir)
@@ -235,15 +281,20 @@ def load_project(project_dir: Path | str | None = None) -> Project:
         dbt=DbtSettings(
             sources_prefix=(dbt.get("sources") or {}).get("prefix", "__src_"),
             models_prefix=(dbt.get("models") or {}).get("prefix", "stg_"),
-            models_filter=(dbt.get("models") or {}).get("filter") or "",
+            models_filter=strip_where((dbt.get("models") or {}).get("filter") or ""),
             models_cast=(dbt.get("models") or {}).get("cast") or "safe",
+            models_versions=(dbt.get("models") or {}).get("versions") or "union",
+            models_dedupe=(dbt.get("models") or {}).get("dedupe", True),
+            sources_database=(dbt.get("sources") or {}).get("database") or None,
+            sources_freshness=_freshness(dbt.get("sources") or {}),
             docs_prefix=(dbt.get("docs") or {}).get("prefix", "_stg_"),
             docs_in_folder=(dbt.get("docs") or {}).get("in_folder", False),
             docs_tests=dict((dbt.get("docs") or {}).get("tests") or {}),
         ),
         lint=LintSettings(select=tuple(lint.get("select") or ()), skip=tuple(lint.get("skip") or ()),
                           levels=dict(lint.get("levels") or {}),
-                          cdp=tuple(lint.get("cdp") or ("segment",))),
+                          cdp=tuple(lint.get("cdp") or ("segment",)),
+                          collision_scope=lint.get("collision_scope") or "plan"),
         rudderstack_divide_numbers=bool(((raw.get("cdp") or {}).get("rudderstack") or {}).get(
             "underscore_divide_numbers", False)),
         evolution=EvolutionSettings(allow_deleted_versions=bool(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 from reflekt_core.cdp import get_layout
 from reflekt_core.dbt.plan import Drift, PackagePlan, plan_package
 from reflekt_core.dbt.render import render_package
-from reflekt_core.dbt.writer import WriteResult, write_package
+from reflekt_core.dbt.writer import WriteResult, plan_write, write_package
+from reflekt_core.errors import UsageError
 from reflekt_core.fsutil import atomic_write_text
 from reflekt_core.project import Project
 from reflekt_core.schemas.model import EventSchema
@@ -34,8 +36,24 @@ def package_name(project: Project) -> str:
     return f"reflekt_{project.name}"
 
 
-def default_dest(project: Project) -> Path:
-    return project.dir / "artifacts" / "dbt" / project.name
+def default_dest(project: Project, schema: str | None = None, sdk: str | None = None) -> Path:
+    """``artifacts/dbt/<project>/<schema>__<sdk>``: one package per source, so building one never
+    removes another's models (without schema and CDP: the folder of earlier releases)."""
+    folder = project.dir / "artifacts" / "dbt" / project.name
+    if schema is None or sdk is None:
+        return folder
+    return folder / re.sub(r"[^A-Za-z0-9_-]+", "_", f"{schema}__{sdk}")
+
+
+def _guard_other_sources(plan: PackagePlan, write: WriteResult, dest: Path) -> None:
+    """Refuse to remove models another source generated into the same folder."""
+    own = f"models/{plan.source_name}/"
+    others = sorted({rel.split("/")[1] for rel in write.removed if rel.startswith("models/") and
+                     not rel.startswith(own) and rel.count("/") >= 2})
+    if others:
+        raise UsageError(f"{dest} holds the models of another source ({', '.join(others)}); building "
+                         f"'{plan.source_name}' there would delete them",
+                         hint="give each source its own --out folder (the default does)")
 
 
 def generate_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog,
@@ -46,11 +64,13 @@ def generate_dbt_package(project: Project, schemas: Sequence[EventSchema], catal
     return plan, render_package(plan, project.dbt)
 
 
-def package_dest(project: Project, dest: Path | None = None, force: bool = False) -> Path:
+def package_dest(project: Project, dest: Path | None = None, force: bool = False, schema: str | None = None,
+                 sdk: str | None = None) -> Path:
     """The package folder, checked: never the project, schemas/, a file or someone else's folder."""
     from reflekt_core.outputs import check_output
 
-    return check_output(dest or default_dest(project), "dir", option="--out", project_dir=project.dir, force=force)
+    return check_output(dest or default_dest(project, schema, sdk), "dir", option="--out", project_dir=project.dir,
+                        force=force)
 
 
 def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog, sdk: str,
@@ -58,10 +78,11 @@ def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog:
     """Generate the package and write it (unless ``dry_run``), with a drift report beside it."""
     from reflekt_core.outputs import check_output
 
-    dest = package_dest(project, dest, force)
+    dest = package_dest(project, dest, force, catalog.schema, sdk)
     drift_path = check_output(dest.parent / f"{dest.name}.drift.json", "file", option="drift report",
                               project_dir=project.dir)
     plan, files = generate_dbt_package(project, schemas, catalog, sdk)
+    _guard_other_sources(plan, plan_write(files, dest), dest)
     write = write_package(files, dest, dry_run=dry_run)
     if not dry_run:
         report = {"source": catalog.ref, "sdk": sdk, "drift": [d.to_dict() for d in plan.drift]}
@@ -95,7 +116,7 @@ def build_from_project(project: Project, sdk: str, source: str | None = None, *,
 
     if not source and not catalog_file:
         source_catalog(project)  # raises the usage error before any work
-    dest = package_dest(project, dest, force)  # refuse a bad --out before any work
+    dest = package_dest(project, dest, force, catalog.schema, sdk)  # refuse a bad --out before any work
     schemas = load_selected(project.schemas_dir, select, exclude).schemas
     catalog = source_catalog(project, source, catalog_file, profile, profiles_dir)
     return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run, force=force)

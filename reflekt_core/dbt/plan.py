@@ -1,20 +1,25 @@
 """Plan a dbt package from event schemas, a warehouse catalog and a CDP layout (pure).
 
-The plan says which models exist, which columns each selects and renames, which tests
-each column gets, and every mismatch between schemas and warehouse (drift). Rendering
-files from the plan is a separate step (:mod:`reflekt_core.dbt.render`).
+The plan says which models exist (:mod:`reflekt_core.dbt.grouping`), which columns each
+selects and renames (:mod:`reflekt_core.dbt.columns`), which tests each column gets
+(:mod:`reflekt_core.dbt.derived`), which rows it reads, and every mismatch between schemas
+and warehouse (drift). Rendering files from the plan is a separate step
+(:mod:`reflekt_core.dbt.render`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reflekt_core.cdp.layout import CALL_TABLES, ID_ALIASES, CdpLayout, describe_context
-from reflekt_core.dbt.regex import Untranslatable, translate as translate_pattern
+from reflekt_core.cdp.layout import CALL_TABLES, CdpLayout
+from reflekt_core.dbt.columns import (VERSION_COLUMN, VERSION_OUTPUT, Columns, ModelColumn, add_added, add_context,
+                                      add_standard, name_tests, own_names)
+from reflekt_core.dbt.derived import combine, property_tests
+from reflekt_core.dbt.grouping import ModelSpec, check_unique, plan_models
+from reflekt_core.errors import ReflektError
 from reflekt_core.project import DbtSettings
 from reflekt_core.schemas.model import EventSchema
 from reflekt_core.schemas.walk import PropertyNode
@@ -25,17 +30,10 @@ JSON_TO_COMMON = {"string": "string", "integer": "integer", "number": "float", "
                   "array": "string", "object": "json"}
 #: Tables whose models exist whenever the warehouse has them, schema or not.
 TABLE_MODELS = ("tracks", "users", "groups", "screens", "aliases")
+#: Tables reflekt 0.6 never filtered with ``models.filter`` (entity tables, one row per user or group).
+UNFILTERED = frozenset({"users", "groups"})
 
-
-@dataclass
-class ModelColumn:
-    name: str                      # output name
-    source: str | None             # warehouse column, or None when it has not arrived (null cast)
-    description: str
-    type: str = "string"           # common type, for null casts
-    literal: str | None = None     # a constant expression instead of a column
-    tests: list[Any] = field(default_factory=list)
-    cast: str | None = None        # select through a safe cast to this common type (landed type differs)
+__all__ = ["DRIFT_KINDS", "Drift", "Model", "ModelColumn", "PackagePlan", "plan_package"]
 
 
 @dataclass
@@ -45,14 +43,16 @@ class Model:
     call_type: str
     description: str
     columns: list[ModelColumn]
-    schema: EventSchema | None = None
-    filtered: bool = False
+    schema: EventSchema | None = None              # the newest version the model covers
+    filtered: bool = False                         # models.filter applies
+    schemas: list[EventSchema] = field(default_factory=list)   # every version it covers, oldest first
+    conditions: list[tuple[str, Any]] = field(default_factory=list)  # (raw column, value) rows it reads
+    dedupe: tuple[str, str] | None = None          # (message id column, latest-first column)
 
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str                      # property_without_column | column_without_property | missing_table |
-                                   # type_mismatch | untranslatable_pattern
+    kind: str                      # one of DRIFT_KINDS
     table: str
     column: str | None
     schema_id: str | None
@@ -72,6 +72,7 @@ DRIFT_KINDS = {
     "missing_table": "Schemas whose warehouse table is missing",
     "type_mismatch": "Columns that landed with another type than the schema declares",
     "untranslatable_pattern": "Patterns no warehouse regex can check faithfully (no test generated)",
+    "renamed_property": "Properties selected as property_<name> because Reflekt uses their name",
     "breaking_change": "Columns a newer event version removes or retypes (reflekt_core.evolution)",
 }
 
@@ -80,47 +81,14 @@ DRIFT_KINDS = {
 class PackagePlan:
     project_name: str
     source_name: str
-    database: str
+    database: str | None                 # None: the dbt target's database
     schema: str
     sdk: str
     models: list[Model]
     source_tables: dict[str, str]        # table -> description
     drift: list[Drift]
-
-
-def _rename(column: str, kind: str) -> str:
-    if column == "id":
-        return ID_ALIASES.get(kind, "event_id")
-    if column == "event_text":
-        return "event_name"
-    if column.startswith("context_"):
-        column = column[len("context_"):]
-    if column.endswith("timestamp"):
-        return column[: -len("timestamp")] + "tstamp"
-    if column.endswith("_at"):
-        return column + "_tstamp"
-    return column
-
-
-class _Columns:
-    """Output columns of one model: never two with the same name."""
-
-    def __init__(self) -> None:
-        self.items: list[ModelColumn] = []
-        self.names: set[str] = set()
-        self.sources: set[str] = set()
-
-    def add(self, column: ModelColumn) -> None:
-        if column.source and column.source in self.sources:
-            return  # a property that is also a standard column is selected once
-        if column.name in self.names:
-            column.name = column.source or column.name  # keep the original name when a rename collides
-            if column.name in self.names:
-                return
-        self.items.append(column)
-        self.names.add(column.name)
-        if column.source:
-            self.sources.add(column.source)
+    freshness: dict[str, Any] | None = None                            # the source's; None: no check
+    table_freshness: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # per-event overrides
 
 
 def _flat_properties(schema: EventSchema) -> list[PropertyNode]:
@@ -148,54 +116,6 @@ def _json_type(node: dict[str, Any]) -> str:
     return common
 
 
-def _enum_values(values: list[Any], column_type: str) -> list[Any]:
-    """Enum values as the column holds them: text for a text column, numbers for a numeric one."""
-    values = [v for v in values if v is not None]
-    if column_type in ("integer", "float"):
-        return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if column_type == "boolean":
-        return [v for v in values if isinstance(v, bool)]
-    return [v if isinstance(v, str) else json.dumps(v) for v in values]
-
-
-def _property_tests(prop: PropertyNode, column_type: str, problems: list[str] | None = None) -> list[Any]:
-    """dbt tests for a property's keywords; a keyword no test can check faithfully goes to ``problems``."""
-    node = prop.node
-    tests: list[Any] = []
-    if prop.required and "." not in prop.path:
-        tests.append("not_null")
-    if isinstance(node.get("enum"), list) and node["enum"]:
-        values = _enum_values(node["enum"], column_type)
-        if values:
-            tests.append({"reflekt_accepted_values": {"arguments": {"values": values}}})
-    if column_type == "string":
-        if isinstance(node.get("format"), str) and node["format"] in ("email", "uuid", "uri", "ipv4", "date-time",
-                                                                       "date"):
-            tests.append({"reflekt_format": {"arguments": {"format": node["format"]}}})
-        if isinstance(node.get("pattern"), str) and node["pattern"]:
-            try:
-                regex = translate_pattern(node["pattern"])
-            except Untranslatable as exc:
-                if problems is not None:
-                    problems.append(str(exc))
-            else:
-                tests.append({"reflekt_pattern": {"arguments": {"pattern": node["pattern"], "regex": regex}}})
-        bounds = {k: node[k] for k in ("minLength", "maxLength") if isinstance(node.get(k), int)}
-        if bounds:
-            tests.append({"reflekt_length": {"arguments": {"min_length": bounds.get("minLength"),
-                                                           "max_length": bounds.get("maxLength")}}})
-    if column_type in ("integer", "float"):
-        limits = {k: node[k] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-                  if isinstance(node.get(k), (int, float)) and not isinstance(node.get(k), bool)}
-        if limits:
-            tests.append({"reflekt_range": {"arguments": {
-                "min_value": limits.get("minimum", limits.get("exclusiveMinimum")),
-                "max_value": limits.get("maximum", limits.get("exclusiveMaximum")),
-                "min_inclusive": "exclusiveMinimum" not in limits,
-                "max_inclusive": "exclusiveMaximum" not in limits}}})
-    return tests
-
-
 #: Declared types checked against the landed column; numbers of either kind hold each other.
 _CHECKED_TYPES = frozenset({"string", "integer", "float", "boolean", "timestamp", "date"})
 _NUMERIC = frozenset({"integer", "float"})
@@ -208,144 +128,257 @@ def _mismatch(declared: str, landed: str) -> bool:
     return not (declared in _NUMERIC and landed in _NUMERIC)
 
 
-def _name_tests(name: str, settings: DbtSettings) -> list[Any]:
-    return list(settings.docs_tests.get(name) or [])
+class _Planner:
+    """Plans one model at a time; collects drift and the property columns each table declares."""
+
+    def __init__(self, catalog: SchemaCatalog, layout: CdpLayout, settings: DbtSettings):
+        self.catalog, self.layout, self.settings = catalog, layout, settings
+        self.source_schema = catalog.schema
+        self.drift: list[Drift] = []
+        self.declared: dict[str, set[str]] = defaultdict(set)
+        self._columns_of: dict[str, dict[str, PropertyNode]] = {}
+
+    def columns_of(self, schema: EventSchema) -> dict[str, PropertyNode]:
+        """A schema's property columns: column name -> property (the CDP drops reserved names)."""
+        if schema.rel_path not in self._columns_of:
+            reserved = self.layout.reserved_columns.get(schema.call_type, frozenset())
+            found: dict[str, PropertyNode] = {}
+            for prop in _flat_properties(schema):
+                column = self.layout.column_name(prop.path)
+                if column and column not in reserved:  # reserved: lint rule R605; no letters or digits
+                    found.setdefault(column, prop)
+            self._columns_of[schema.rel_path] = found
+        return self._columns_of[schema.rel_path]
+
+    def _version_where(self, table: Table) -> dict[int, str] | None:
+        column = table.column(VERSION_COLUMN)
+        if column is None:
+            return None
+        return _Wheres(column.type not in ("integer", "float"))
+
+    def _row_schemas(self, spec: ModelSpec, event_versions: list[EventSchema], table: Table) -> list[EventSchema]:
+        """The versions whose rows the model reads."""
+        if spec.version_major is None:
+            return spec.schemas
+        if table.column(VERSION_COLUMN) is not None:
+            return [s for s in event_versions if s.major == spec.version_major]
+        return event_versions  # without the version column every per-version model reads every row
+
+    def _property(self, columns: Columns, spec: ModelSpec, table: Table, column_name: str,
+                  rows: list[EventSchema]) -> None:
+        declaring = [s for s in reversed(spec.schemas) if column_name in self.columns_of(s)]
+        newest, prop = declaring[0], self.columns_of(declaring[0])[column_name]
+        self.declared[spec.table].add(column_name)
+        text = prop.node.get("description")
+        description = text if isinstance(text, str) and text.strip() else f"{prop.path}."
+        existing = table.column(column_name)
+        where = f"'{self.source_schema}.{spec.table}'"
+        if existing is None:
+            for schema in declaring:
+                self.drift.append(Drift("property_without_column", spec.table, column_name, schema.id,
+                                        f"property '{prop.path}' of {schema.id} has no column '{column_name}' in "
+                                        f"{where} (not sent yet?): selected as null"))
+            columns.add_property(ModelColumn(column_name, None, description, _json_type(prop.node)))
+            return
+        column_type, cast = existing.type, None
+        for schema in declaring:
+            declared_type = _json_type(self.columns_of(schema)[column_name].node)
+            if _mismatch(declared_type, existing.type):
+                safe = self.settings.models_cast == "safe"
+                self.drift.append(Drift(
+                    "type_mismatch", spec.table, column_name, schema.id,
+                    f"property '{prop.path}' of {schema.id} is declared {declared_type} but column "
+                    f"'{self.source_schema}.{spec.table}.{column_name}' landed as {existing.data_type}"
+                    + (f": selected through a safe cast to {declared_type}" if safe else "")))
+                if safe and schema is newest:
+                    cast = column_type = declared_type
+        per_version = []
+        for schema in rows:
+            node = self.columns_of(schema).get(column_name)
+            problems: list[str] = []
+            per_version.append((schema.major, property_tests(node, column_type, problems) if node else []))
+            for problem in problems if schema in declaring else []:
+                self.drift.append(Drift("untranslatable_pattern", spec.table, column_name, schema.id,
+                                        f"pattern of property '{node.path}' of {schema.id} uses {problem}, which "
+                                        f"not every warehouse can match: no pattern test was generated"))
+        wheres = self._version_where(table) if spec.one_event and spec.version_major is None else None
+        tests = combine(per_version, wheres) + name_tests(self.settings, column_name)
+        renamed = columns.add_property(ModelColumn(column_name, column_name, description, column_type,
+                                                   tests=tests, cast=cast))
+        if renamed:
+            self.drift.append(Drift("renamed_property", spec.table, column_name, newest.id,
+                                    f"property '{prop.path}' of {newest.id} is selected as '{renamed}': Reflekt "
+                                    f"uses the name '{column_name}' for its own column"))
+
+    def model(self, spec: ModelSpec, table: Table, event_versions: list[EventSchema]) -> Model:
+        kind = self.layout.table_kind(spec.table, spec.call_type)
+        newest = spec.newest
+        columns = Columns(own_names(table, kind, self.layout, newest))
+        add_standard(columns, table, kind, self.layout, self.settings)
+        order: list[str] = []
+        for schema in reversed(spec.schemas):  # the newest version's order, then older versions' columns
+            order += [c for c in self.columns_of(schema) if c not in order]
+        rows = self._row_schemas(spec, event_versions, table)
+        for column_name in order:
+            self._property(columns, spec, table, column_name, rows)
+        add_context(columns, table, self.settings)
+        add_added(columns, spec.call_type, self.source_schema, spec.table, newest, spec.schemas)
+        conditions: list[tuple[str, Any]] = []
+        if spec.page_name is not None:
+            conditions.append(("name", spec.page_name))
+        if spec.version_major is not None and table.column(VERSION_COLUMN) is not None:
+            conditions.append((VERSION_COLUMN, _Wheres(table.column(VERSION_COLUMN).type not in ("integer", "float"))
+                               .value(spec.version_major)))
+        return Model(spec.name, spec.table, spec.call_type, newest.description, columns.items, newest,
+                     filtered=kind not in UNFILTERED, schemas=list(spec.schemas), conditions=conditions,
+                     dedupe=self.dedupe(table))
+
+    def dedupe(self, table: Table) -> tuple[str, str] | None:
+        names = set(table.column_names)
+        return ("id", "received_at") if self.settings.models_dedupe and {"id", "received_at"} <= names else None
+
+    def table_model(self, table: Table, traits: dict[str, str]) -> Model:
+        """A model of a table no schema describes (tracks, users, groups...): every column it has."""
+        call_type = "identify" if table.name == "users" else next(c for c, t in CALL_TABLES.items()
+                                                                   if t == table.name)
+        columns = Columns()
+        add_standard(columns, table, table.name, self.layout, self.settings)
+        add_context(columns, table, self.settings)
+        for column in table.columns:
+            if column.name not in columns.sources:
+                description = traits.get(column.name) or f"{column.name} as loaded by {self.layout.display_name}."
+                columns.add_property(ModelColumn(column.name, column.name, description, column.type,
+                                                 tests=name_tests(self.settings, column.name)))
+        add_added(columns, call_type, self.source_schema, table.name, None)
+        description = {"tracks": "Every track call, whatever the event.",
+                       "users": "Latest traits of each identified user."}.get(table.name, f"Every {call_type} call.")
+        name = f"{self.settings.models_prefix}{self.source_schema}__{table.name}"
+        return Model(name, table.name, call_type, description, columns.items,
+                     filtered=table.name not in UNFILTERED, dedupe=self.dedupe(table))
 
 
-def _standard(columns: _Columns, table: Table, kind: str, layout: CdpLayout, settings: DbtSettings) -> None:
-    present = set(table.column_names)
-    for source in layout.standard_columns.get(kind, ()):
-        if source in present:
-            name = _rename(source, kind)
-            columns.add(ModelColumn(name, source, layout.column_docs.get(source, f"{source}."),
-                                    tests=_name_tests(name, settings)))
+class _Wheres(dict):
+    """Row filters on ``schema_version`` per major version, quoted when the column holds text."""
+
+    def __init__(self, quote: bool):
+        super().__init__()
+        self.quote = quote
+
+    def value(self, major: int) -> Any:
+        return str(major) if self.quote else major
+
+    def __missing__(self, major: int) -> str:
+        return f"{VERSION_OUTPUT} = " + (f"'{major}'" if self.quote else str(major))
 
 
-def _context(columns: _Columns, table: Table, settings: DbtSettings) -> None:
-    for column in table.columns:
-        if column.name.startswith("context_") and column.name not in columns.sources:
-            name = _rename(column.name, "context")
-            columns.add(ModelColumn(name, column.name, describe_context(column.name), tests=_name_tests(name, settings)))
+def _traits(schemas: Sequence[EventSchema], planner: _Planner) -> dict[str, str]:
+    """Descriptions of identify traits by column, the newest version first (the users model's docs)."""
+    found: dict[str, str] = {}
+    identify = [s for s in schemas if s.call_type == "identify"]
+    for schema in sorted(identify, key=lambda s: s.version_parts, reverse=True):
+        for column, prop in planner.columns_of(schema).items():
+            text = prop.node.get("description")
+            if isinstance(text, str) and text.strip():
+                found.setdefault(column, text)
+    return found
 
 
-def _added(columns: _Columns, call_type: str, source_schema: str, table: str, schema: EventSchema | None) -> None:
-    columns.add(ModelColumn("call_type", None, "Which call this row records (track, identify, page...).",
-                            literal=call_type))
-    columns.add(ModelColumn("source_schema", None, "Warehouse schema the row was read from.", literal=source_schema))
-    columns.add(ModelColumn("source_table", None, "Warehouse table the row was read from.", literal=table))
-    if schema is not None:
-        columns.add(ModelColumn("schema_id", None, "Reflekt schema ($id) this model was generated from.",
-                                literal=schema.id))
-        metadata = json.dumps(schema.metadata, sort_keys=True)
-        columns.add(ModelColumn("schema_metadata", None, "The schema's self.metadata, as JSON text.",
-                                literal=metadata))
+def _freshness(schema: EventSchema) -> tuple[bool, dict[str, Any] | None]:
+    """A schema's own freshness (``self.metadata.freshness``): (given?, value or None for off)."""
+    if "freshness" not in schema.metadata:
+        return False, None
+    value = schema.metadata["freshness"]
+    from jsonschema import Draft7Validator
+
+    from reflekt_core.project import FRESHNESS_SCHEMA
+
+    if not Draft7Validator(FRESHNESS_SCHEMA).is_valid(value):
+        raise ReflektError("self.metadata.freshness is not a dbt source freshness", where=schema.id,
+                           hint="use {warn_after: {count: 12, period: hour}, error_after: {...}}, or false")
+    return True, dict(value) if value else None
 
 
-def _model_name(settings: DbtSettings, source_schema: str, table: str, schema: EventSchema | None) -> str:
-    name = f"{settings.models_prefix}{source_schema}__{table.lstrip('_') or table}"
-    if schema is not None and schema.version_parts not in ((1, 0), (1, 0, 0)):
-        name += f"__v{'_'.join(str(p) for p in schema.version_parts)}"  # SchemaVer 1-0-2: __v1_0_2
-    return name
+def _breaking(models: Sequence[Model], planner: _Planner) -> list[Drift]:
+    """Breaking changes between consecutive versions (:mod:`reflekt_core.dbt.breaking`). A model
+    covering several versions is compared version by version: a removed property stays in it as a
+    column that is null in the newer version's rows."""
+    from types import SimpleNamespace
+
+    from reflekt_core.dbt.breaking import breaking_columns
+
+    views, owner = [], {}
+    for model in models:
+        if len(model.schemas) < 2:
+            views.append(model)
+            continue
+        for schema in model.schemas:
+            name = f"{model.name} (version {schema.version})"
+            owner[name] = model.name
+            views.append(SimpleNamespace(name=name, table=model.table, schema=schema,
+                                         columns=[SimpleNamespace(name=c) for c in planner.columns_of(schema)]))
+    return [Drift("breaking_change", table, column, schema_id, message, model=owner.get(model, model))
+            for model, table, column, schema_id, message in breaking_columns(views, planner.layout,
+                                                                            _flat_properties, _json_type)]
 
 
 def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: SchemaCatalog, layout: CdpLayout,
                  settings: DbtSettings) -> PackagePlan:
     """Every model, column, test and drift item of the package, sorted for stable output."""
+    planner = _Planner(catalog, layout, settings)
     source_schema = catalog.schema
     models: list[Model] = []
-    drift: list[Drift] = []
     source_tables: dict[str, str] = {}
-    declared: dict[str, set[str]] = defaultdict(set)   # table -> property columns declared by any version
-    schema_tables: set[str] = set()
-
-    for schema in sorted(schemas, key=lambda s: (s.name, s.version_parts, s.rel_path)):
-        call_type = schema.call_type
-        table_name = layout.table_for(schema.name, call_type)
-        kind = layout.table_kind(table_name, call_type)
-        schema_tables.add(table_name)
-        table = catalog.table(table_name)
+    table_freshness: dict[str, dict[str, Any] | None] = {}
+    specs = plan_models(schemas, layout, settings.models_prefix, source_schema, settings.models_versions)
+    events: dict[tuple[str, str, str], list[EventSchema]] = defaultdict(list)
+    for schema in sorted(schemas, key=lambda s: (s.version_parts, s.rel_path)):
+        events[(schema.event_dir, schema.name, layout.table_for(schema.name, schema.call_type))].append(schema)
+    schema_tables = {spec.table for spec in specs}
+    missing: set[str] = set()
+    for spec in specs:
+        table = catalog.table(spec.table)
         if table is None:
-            drift.append(Drift("missing_table", table_name, None, schema.id,
-                               f"table '{source_schema}.{table_name}' for '{schema.name}' ({schema.id}) is not in "
-                               f"the warehouse: no model was generated"))
+            for schema in spec.schemas:
+                if schema.id not in missing:
+                    missing.add(schema.id)
+                    planner.drift.append(Drift(
+                        "missing_table", spec.table, None, schema.id,
+                        f"table '{source_schema}.{spec.table}' for '{schema.name}' ({schema.id}) is not in the "
+                        f"warehouse: no model was generated"))
             continue
-        source_tables[table_name] = schema.description or f"{layout.display_name} {call_type} calls."
-        columns = _Columns()
-        _standard(columns, table, kind, layout, settings)
-        reserved = layout.reserved_columns.get(call_type, frozenset())
-        for prop in _flat_properties(schema):
-            column_name = layout.column_name(prop.path)
-            if column_name in reserved or not column_name:
-                continue  # the CDP drops it at load (a reserved name: lint rule R605; no letters or digits)
-            declared[table_name].add(column_name)
-            text = prop.node.get("description")
-            description = text if isinstance(text, str) and text.strip() else f"{prop.path}."
-            existing = table.column(column_name)
-            column_type = existing.type if existing else _json_type(prop.node)
-            if existing is None:
-                drift.append(Drift("property_without_column", table_name, column_name, schema.id,
-                                   f"property '{prop.path}' of {schema.id} has no column '{column_name}' in "
-                                   f"'{source_schema}.{table_name}' (not sent yet?): selected as null"))
-                columns.add(ModelColumn(column_name, None, description, column_type))
-                continue
-            declared_type = _json_type(prop.node)
-            cast = None
-            if _mismatch(declared_type, existing.type):
-                drift.append(Drift("type_mismatch", table_name, column_name, schema.id,
-                                   f"property '{prop.path}' of {schema.id} is declared {declared_type} but column "
-                                   f"'{source_schema}.{table_name}.{column_name}' landed as {existing.data_type}"
-                                   + (f": selected through a safe cast to {declared_type}"
-                                      if settings.models_cast == "safe" else "")))
-                if settings.models_cast == "safe":
-                    cast = column_type = declared_type
-            problems: list[str] = []
-            tests = _property_tests(prop, column_type, problems) + _name_tests(column_name, settings)
-            for problem in problems:
-                drift.append(Drift("untranslatable_pattern", table_name, column_name, schema.id,
-                                   f"pattern of property '{prop.path}' of {schema.id} uses {problem}, which not "
-                                   f"every warehouse can match: no pattern test was generated"))
-            columns.add(ModelColumn(column_name, column_name, description, column_type, tests=tests, cast=cast))
-        _context(columns, table, settings)
-        _added(columns, call_type, source_schema, table_name, schema)
-        models.append(Model(_model_name(settings, source_schema, table_name, schema), table_name, call_type,
-                            schema.description, columns.items, schema, filtered=call_type == "track"))
+        newest = spec.newest
+        source_tables.setdefault(spec.table, newest.description or f"{layout.display_name} {spec.call_type} calls.")
+        given, value = _freshness(newest)
+        if given:
+            table_freshness.setdefault(spec.table, value)
+        event_versions = events[(newest.event_dir, newest.name, spec.table)]
+        models.append(planner.model(spec, table, event_versions))
 
+    traits = _traits(schemas, planner)
     for table_name in TABLE_MODELS:
         table = catalog.table(table_name)
         if table is None or table_name in schema_tables:
             continue  # no such table, or a schema already describes it
-        call_type = "identify" if table_name == "users" else next(c for c, t in CALL_TABLES.items() if t == table_name)
-        columns = _Columns()
-        _standard(columns, table, table_name, layout, settings)
-        _context(columns, table, settings)
-        for column in table.columns:
-            if column.name not in columns.sources:
-                columns.add(ModelColumn(column.name, column.name, f"{column.name} as loaded by {layout.display_name}.",
-                                        column.type, tests=_name_tests(column.name, settings)))
-        _added(columns, call_type, source_schema, table_name, None)
-        description = {"tracks": "Every track call, whatever the event.",
-                       "users": "Latest traits of each identified user."}.get(
-            table_name, f"Every {call_type} call.")
-        source_tables.setdefault(table_name, description)
-        models.append(Model(_model_name(settings, source_schema, table_name, None), table_name, call_type,
-                            description, columns.items))
+        model = planner.table_model(table, traits if table_name == "users" else {})
+        source_tables.setdefault(table_name, model.description)
+        models.append(model)
+    check_unique([ModelSpec(m.name, m.table, m.call_type, m.schemas) for m in models])
 
     for table_name in sorted(schema_tables):
         table = catalog.table(table_name)
         if table is None:
             continue
         kind = "event" if table_name not in CALL_TABLES.values() else table_name
-        known = set(layout.standard_columns.get(kind, ())) | declared[table_name]
+        known = set(layout.standard_columns.get(kind, ())) | planner.declared[table_name]
         for column in table.columns:
             if column.name not in known and not column.name.startswith("context_"):
-                drift.append(Drift("column_without_property", table_name, column.name, None,
-                                   f"column '{source_schema}.{table_name}.{column.name}' is declared by no schema "
-                                   f"version: add it to the schema, or ignore it"))
-    from reflekt_core.dbt.breaking import breaking_columns
-
-    drift.extend(Drift("breaking_change", table, column, schema_id, message, model=model) for model, table, column,
-                 schema_id, message in breaking_columns(models, layout, _flat_properties, _json_type))
+                planner.drift.append(Drift(
+                    "column_without_property", table_name, column.name, None,
+                    f"column '{source_schema}.{table_name}.{column.name}' is declared by no schema "
+                    f"version: add it to the schema, or ignore it"))
+    planner.drift.extend(_breaking(models, planner))
     models.sort(key=lambda m: m.name)
-    drift.sort(key=lambda d: (d.kind, d.table, d.column or "", d.schema_id or ""))
-    return PackagePlan(project_name, source_schema, catalog.database, catalog.schema, layout.name, models,
-                       dict(sorted(source_tables.items())), drift)
+    drift = sorted(planner.drift, key=lambda d: (d.kind, d.table, d.column or "", d.schema_id or ""))
+    return PackagePlan(project_name, source_schema, settings.sources_database, catalog.schema, layout.name, models,
+                       dict(sorted(source_tables.items())), drift, settings.sources_freshness,
+                       dict(sorted(table_freshness.items())))

@@ -19,6 +19,8 @@ YAML_HEADER = f"# {MARKER} from event schemas. Do not edit: `reflekt build` over
 _PLAIN_LITERAL = re.compile(r"^[ -&(-\[\]-~]*$")
 #: A name the CDP loaders create unquoted (so it is stored in upper case on Snowflake).
 _LOADER_NAME = re.compile(r"^[a-z0-9_$]+$")
+#: Freshness under a source's ``config:`` (and data test ``arguments:``) needs dbt 1.10.
+REQUIRE_DBT_VERSION = ">=1.10.0"
 _CAST = {"string": "dbt.type_string()", "integer": "dbt.type_bigint()", "float": "dbt.type_float()",
          "boolean": "dbt.type_boolean()", "timestamp": "dbt.type_timestamp()", "date": "'date'",
          "json": "dbt.type_string()", "other": "dbt.type_string()"}
@@ -70,14 +72,41 @@ def _expression(column: ModelColumn) -> str:
     return column.source if column.source == column.name else f"{column.source} as {name}"
 
 
+def _origin(plan: PackagePlan, model: Model) -> str:
+    if model.schema is None:
+        return f"Source: the {plan.sdk} '{model.table}' table."
+    if len(model.schemas) > 1:
+        listed = ", ".join(s.id for s in model.schemas)
+        return f"Source: {listed} (every version in one model), {plan.sdk} layout."
+    return f"Source: {model.schema.id} (version {model.schema.version}), {plan.sdk} layout."
+
+
+def _condition(column: str, value: Any) -> str:
+    """``column = value`` on a raw column; text values are written as escaped SQL literals."""
+    left = f"{{{{ {_column_call(column)} }}}}" if needs_quoting(column) else column
+    right = str(value) if isinstance(value, int) else _sql_literal(str(value))
+    return f"{left} = {right}"
+
+
+def _where(model: Model, settings: DbtSettings) -> list[str]:
+    """The row filters of a model: the project's filter (trusted SQL), then its own conditions."""
+    filters = [settings.models_filter] if model.filtered and settings.models_filter else []
+    filters += [_condition(column, value) for column, value in model.conditions]
+    return filters if len(filters) < 2 else [f"({f})" for f in filters]
+
+
 def _model_sql(plan: PackagePlan, model: Model, settings: DbtSettings) -> str:
-    origin = (f"Source: {model.schema.id} (version {model.schema.version}), {plan.sdk} layout."
-              if model.schema else f"Source: the {plan.sdk} '{model.table}' table.")
+    dedupe = None
+    if model.dedupe:
+        dedupe = {"id": _raw(model.dedupe[0]), "order": _raw(model.dedupe[1])}
     return _env().get_template("model.sql.j2").render(
-        header=SQL_HEADER, origin=sql_comment(origin), source_name=_jinja_name(plan.source_name),
-        table=_jinja_name(model.table),
-        filter=settings.models_filter.strip() if model.filtered else "",
+        header=SQL_HEADER, origin=sql_comment(_origin(plan, model)), source_name=_jinja_name(plan.source_name),
+        table=_jinja_name(model.table), filters=_where(model, settings), dedupe=dedupe,
         expressions=[_expression(c) for c in model.columns])
+
+
+def _raw(column: str) -> str:
+    return f"{{{{ {_column_call(column)} }}}}" if needs_quoting(column) else column
 
 
 def _jinja_name(name: str) -> str:
@@ -108,36 +137,41 @@ def _relation_part(name: str) -> str:
 
 def _sources(plan: PackagePlan) -> dict[str, Any]:
     quoting = {part: True for part, name in (("database", plan.database), ("schema", plan.schema))
-               if needs_quoting(name)}
+               if name and needs_quoting(name)}
     tables = []
     for name, description in plan.source_tables.items():
         table: dict[str, Any] = {"name": name, "description": description}
         if needs_quoting(name):
             table.update({"identifier": _relation_part(name), "quoting": {"identifier": True}})
+        if name in plan.table_freshness:
+            table["config"] = {"freshness": plan.table_freshness[name]}
         tables.append(table)
-    return {"version": 2, "sources": [{
-        "name": plan.source_name,
-        "database": _relation_part(plan.database),
+    config: dict[str, Any] = {"loaded_at_field": "received_at"}
+    if plan.freshness:
+        config["freshness"] = plan.freshness
+    source: dict[str, Any] = {"name": plan.source_name}
+    if plan.database:  # pinned; otherwise dbt reads the target's database, so dev and prod both work
+        source["database"] = _relation_part(plan.database)
+    source.update({
         "schema": _relation_part(plan.schema),
         **({"quoting": quoting} if quoting else {}),
-        "description": f"Raw events loaded by {plan.sdk} into {plan.database}.{plan.schema}.",
-        "config": {"loaded_at_field": "received_at",
-                   "freshness": {"warn_after": {"count": 24, "period": "hour"},
-                                 "error_after": {"count": 72, "period": "hour"}}},
+        "description": f"Raw events loaded by {plan.sdk} into the schema {plan.schema}.",
+        "config": config,
         "tables": tables,
-    }]}
+    })
+    return {"version": 2, "sources": [source]}
 
 
 def _project_yml(plan: PackagePlan) -> dict[str, Any]:
     return {"name": plan.project_name, "version": "1.0.0", "config-version": 2, "profile": plan.project_name,
-            "model-paths": ["models"], "macro-paths": ["macros"], "test-paths": ["tests"],
+            "require-dbt-version": REQUIRE_DBT_VERSION, "model-paths": ["models"], "macro-paths": ["macros"], "test-paths": ["tests"],
             "models": {plan.project_name: {"+materialized": "view"}}}
 
 
 def _readme(plan: PackagePlan) -> str:
     lines = [f"<!-- {MARKER}. Do not edit: `reflekt build` overwrites this file. -->",
              f"# {plan.project_name}", "",
-             f"Staging models for the events {plan.sdk} loads into `{plan.database}.{plan.schema}`, generated by",
+             f"Staging models for the events {plan.sdk} loads into the schema `{plan.schema}`, generated by",
              "Reflekt from the event schemas. Regenerate with `reflekt build --artifact dbt`.", "",
              "| model | table | call | schema |", "|---|---|---|---|"]
     for model in plan.models:

@@ -75,7 +75,7 @@ def test_dbt_build_is_green(demo, tmp_path, sdk):
     statuses = {r["unique_id"]: r["status"] for r in results}
     models = [k for k in statuses if k.startswith("model.")]
     tests = [k for k in statuses if k.startswith("test.")]
-    assert len(models) == len(result.plan.models) == 11
+    assert len(models) == len(result.plan.models) == 10  # Order Completed 1-0 and 1-1: one model
     assert len(tests) >= 60
     assert set(statuses.values()) <= {"success", "pass"}, {k: v for k, v in statuses.items() if v not in ("success", "pass")}
     # Derived tests of every kind ran: required, enum, pattern, range, length, format.
@@ -106,8 +106,12 @@ def test_cli_build_from_a_saved_catalog_dry_run_and_fail_on_drift(cli, demo, tmp
     out = tmp_path / "pkg"
     run = cli(["build", "--artifact", "dbt", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out)], cwd=demo)
     assert run.exit_code == 0, run.stderr
-    assert "11 models; 27 created, 0 changed, 0 removed, 0 unchanged; 4 drift item(s)" in run.stdout
+    assert "10 models; 25 created, 0 changed, 0 removed, 0 unchanged; 4 drift item(s)" in run.stdout
     assert "drift: missing_table: table 'segment.checkout_step_completed'" in run.stderr
+    # The counts printed are the files on disk: one .sql and one docs .yml per model.
+    assert len(list((out / "models" / "segment").glob("stg_*.sql"))) == 10
+    assert len(list((out / "models" / "segment").glob("_stg_*.yml"))) == 10
+    assert len([p for p in out.rglob("*") if p.is_file()]) == 25
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     run = cli(["build", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out), "--select",
                "jaffle_shop/Cart_Viewed", "--dry-run"], cwd=demo)
@@ -116,7 +120,7 @@ def test_cli_build_from_a_saved_catalog_dry_run_and_fail_on_drift(cli, demo, tmp
     assert "--- a/models/segment/stg_segment__order_completed.sql" in run.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
     run = cli(["build", "--sdk", "segment", "--catalog", str(catalog), "--out", str(out), "--fail-on-drift"], cwd=demo)
-    assert run.exit_code == 1 and "0 created, 0 changed, 0 removed, 27 unchanged" in run.stdout
+    assert run.exit_code == 1 and "0 created, 0 changed, 0 removed, 25 unchanged" in run.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
 
@@ -129,5 +133,16 @@ def test_cli_build_reads_the_warehouse_through_the_profile(cli, demo, monkeypatc
     monkeypatch.setenv("REFLEKT_DEMO_DUCKDB", str(demo / "warehouse.duckdb"))
     run = cli(["build", "--sdk", "rudderstack", "--source", "jaffle_shop.warehouse.rudderstack"], cwd=demo)
     assert run.exit_code == 0, run.stderr
-    assert (demo / "artifacts" / "dbt" / "jaffle_shop" / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()
-    assert (demo / "artifacts" / "dbt" / "jaffle_shop.drift.json").is_file()
+    package = demo / "artifacts" / "dbt" / "jaffle_shop" / "rudderstack__rudderstack"
+    assert (package / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()
+    assert (package.parent / "rudderstack__rudderstack.drift.json").is_file()
+    # The default folder names source schema and CDP: a second source does not delete the first one's models.
+    run = cli(["build", "--sdk", "segment", "--source", "jaffle_shop.warehouse.segment"], cwd=demo)
+    assert run.exit_code == 0, run.stderr
+    assert (package / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()
+    assert (package.parent / "segment__segment" / "models" / "segment" / "stg_segment__users.sql").is_file()
+    # Into one folder on purpose: refused, nothing removed.
+    run = cli(["build", "--sdk", "segment", "--source", "jaffle_shop.warehouse.segment", "--out", str(package)],
+              cwd=demo)
+    assert run.exit_code == 2 and "holds the models of another source (rudderstack)" in run.stderr
+    assert (package / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()

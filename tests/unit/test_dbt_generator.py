@@ -62,8 +62,9 @@ def test_renames_and_added_columns(tmp_path):
     plan, rendered = _generate(tmp_path, {"web/Order_Completed/1-1.json": {}, "web/Order_Completed/1-0.json": {}},
                                {"order_completed": TRACK_COLUMNS + [("order_id", "varchar")], "tracks": TRACK_COLUMNS})
     by_name = {m.name: m for m in plan.models}
-    assert set(by_name) == {"stg_segment__order_completed", "stg_segment__order_completed__v1_1", "stg_segment__tracks"}
-    columns = {c.name: c for c in by_name["stg_segment__order_completed__v1_1"].columns}
+    # One model per table by default, covering both versions (settings.versions: per_version keeps 0.6's names).
+    assert set(by_name) == {"stg_segment__order_completed", "stg_segment__tracks"}
+    columns = {c.name: c for c in by_name["stg_segment__order_completed"].columns}
     assert columns["event_id"].source == "id" and columns["event_name"].source == "event_text"
     assert columns["received_at_tstamp"].source == "received_at" and columns["tstamp"].source == "timestamp"
     assert columns["library_name"].source == "context_library_name"
@@ -117,4 +118,6 @@ def test_output_is_deterministic(tmp_path):
 def test_call_type_can_be_set_explicitly(tmp_path):
     files = {"web/Home_Viewed/1-0.json": {"self": {"call_type": "page"}}}
     plan, _ = _generate(tmp_path, files, {"pages": [("id", "varchar"), ("name", "varchar"), ("order_id", "varchar")]})
-    assert [(m.name, m.table, m.call_type) for m in plan.models] == [("stg_segment__pages", "pages", "page")]
+    # A page schema other than the generic "Page Viewed" models the pages with its name.
+    assert [(m.name, m.table, m.call_type, m.conditions) for m in plan.models] == [
+        ("stg_segment__pages__home_viewed", "pages", "page", [("name", "Home Viewed")])]

@@ -15,11 +15,21 @@ COLUMNS = TRACK_COLUMNS + [("order_id", "varchar"), ("total", "double"), ("coupo
                            ("address_city", "varchar")]
 
 
-def _drift(tmp_path, later):
+PER_VERSION = {"artifacts": {"dbt": {"models": {"versions": "per_version"}}}}
+
+
+def _drift(tmp_path, later, project=PER_VERSION):
     files = {"web/Order_Completed/1-0.json": {"properties": PROPS},
              "web/Order_Completed/2-0.json": {"properties": later}}
-    plan, _ = _generate(tmp_path, files, {"order_completed": COLUMNS})
+    plan, _ = _generate(tmp_path, files, {"order_completed": COLUMNS}, project)
     return [d for d in plan.drift if d.kind == "breaking_change"]
+
+
+def test_one_model_over_both_versions_reports_the_break_between_them(tmp_path):
+    found = _drift(tmp_path, {**PROPS, "coupon": None}, project=None)
+    assert [(d.column, d.model) for d in found] == [("coupon", "stg_segment__order_completed")]
+    assert "'stg_segment__order_completed (version 1-0)' is not in model " \
+           "'stg_segment__order_completed (version 2-0)'" in found[0].message
 
 
 def test_a_removed_property_and_a_retyped_one_name_the_model_and_column(tmp_path):

@@ -63,13 +63,24 @@ def _other_events(schemas: Sequence[EventSchema], ctx: LintContext) -> dict[str,
     return names
 
 
-def _clashes(schemas: Sequence[EventSchema], ctx: LintContext, key) -> Iterator[tuple[EventSchema, str]]:
+def _plan_folder(event_folder: str) -> str:
+    """The plan of an event folder (``web`` for ``web/Order_Completed``): what lands in one warehouse schema."""
+    return event_folder.rsplit("/", 1)[0] if "/" in event_folder else ""
+
+
+def _project_wide(ctx: LintContext) -> bool:
+    return getattr(ctx.project.lint, "collision_scope", "plan") == "project"
+
+
+def _clashes(schemas: Sequence[EventSchema], ctx: LintContext, key,
+             scoped: bool = False) -> Iterator[tuple[EventSchema, str]]:
+    """Schemas whose event name has the same ``key`` as another event's (within its plan when ``scoped``)."""
     names = _other_events(schemas, ctx)
-    groups: dict[str, dict[str, str]] = defaultdict(dict)
+    groups: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for folder, name in names.items():
-        groups[key(name)][folder] = name
+        groups[(_plan_folder(folder) if scoped else "", key(name))][folder] = name
     for schema in sorted(schemas, key=lambda s: s.rel_path):
-        group = groups.get(key(schema.name), {})
+        group = groups.get((_plan_folder(schema.event_dir) if scoped else "", key(schema.name)), {})
         others = sorted({name for folder, name in group.items()
                          if folder != schema.event_dir and name != schema.name})
         if others:
@@ -89,14 +100,17 @@ def similar_event_names(schemas: Sequence[EventSchema], ctx: LintContext) -> Ite
 
 @plan_rule("R603", "plan.table_collision", Level.ERROR)
 def table_collision(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
-    """No two events land in the same warehouse table once the CDP snake-cases their names.
+    """No two events of one plan land in the same warehouse table once the CDP snake-cases their names.
 
-    Fails (Segment): ``Order Completed`` and ``OrderCompleted`` (both ``order_completed``)
-    Passes: ``Order Completed`` and ``Order Refunded``
+    A plan (the folder above the event folders) loads into one warehouse schema, so events of
+    different plans only collide with ``lint: {collision_scope: project}``.
+
+    Fails (Segment): ``web/Order Completed`` and ``web/OrderCompleted`` (both ``order_completed``)
+    Passes: ``Order Completed`` and ``Order Refunded``; ``web/Order Completed`` and ``app/OrderCompleted``
     """
     for layout in ctx.layouts.values():
         tracks = [s for s in schemas if s.call_type == "track"]
-        for schema, others in _clashes(tracks, ctx, layout.table_name):
+        for schema, others in _clashes(tracks, ctx, layout.table_name, scoped=not _project_wide(ctx)):
             table = layout.table_name(schema.name)
             yield schema, ("/self/name", f"event '{schema.name}' and {others} all load into the "
                                          f"{layout.display_name} table '{table}'")
@@ -139,4 +153,29 @@ def reserved_column(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
                                      f"{layout.collision_behaviour}; rename the property")
 
 
-RULES = [version_sequence, similar_event_names, table_collision, duplicate_id, reserved_column]
+@plan_rule("R606", "plan.model_collision", Level.ERROR)
+def model_collision(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
+    """No two schemas of one plan make dbt staging models with one name (``reflekt build`` would stop).
+
+    Covers what R603 does not: a track event named like a table the CDP writes itself, and page
+    or screen names, or plan names, that become the same model name.
+
+    Fails (Segment): a track event ``Identifies`` next to an ``Identify`` schema (both ``stg_<source>__identifies``)
+    Passes: ``Identify`` and ``Order Completed``
+    """
+    from reflekt_core.dbt.grouping import find_models, plan_of
+
+    scopes: dict[str, list[EventSchema]] = defaultdict(list)
+    for schema in schemas:
+        scopes["" if _project_wide(ctx) else plan_of(schema)].append(schema)
+    for layout in ctx.layouts.values():
+        for scoped in scopes.values():
+            _specs, collisions = find_models(scoped, layout)
+            for collision in collisions:
+                if collision.kind == "table":
+                    continue  # R603
+                for schema in collision.schemas:
+                    yield schema, ("/self/name", f"{layout.display_name}: {collision.message}; rename one event")
+
+
+RULES = [version_sequence, similar_event_names, table_collision, duplicate_id, reserved_column, model_collision]

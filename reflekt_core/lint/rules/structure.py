@@ -137,21 +137,62 @@ def keyword_type(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
                                                f"{' or '.join(sorted(declared_types(node)))}: it has no effect")
 
 
-@schema_rule("R507", "structure.required_defined", Level.ERROR)
-def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
-    """Every key in ``required`` is defined in ``properties``.
+#: Keywords whose subschemas describe the same object as their parent (``required`` there may
+#: name the parent's properties).
+_SAME_OBJECT_LIST = ("allOf", "anyOf", "oneOf")
+_SAME_OBJECT_ONE = ("if", "then", "else", "not")
 
-    Fails: ``"properties": {"order_id": {...}}, "required": ["orderid"]``
-    Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
-    """
-    for pointer, node in schema.subschemas:
-        required, props = node.get("required"), node.get("properties")
-        if not isinstance(required, list):
-            continue
-        defined = props if isinstance(props, dict) else {}
+
+def _required_problems(node: object, pointer: str, inherited: frozenset[str]) -> Iterator[Finding]:
+    if not isinstance(node, dict) or node.get("lint") is False:
+        return
+    props = node.get("properties")
+    defined = inherited | (frozenset(props) if isinstance(props, dict) else frozenset())
+    required = node.get("required")
+    if isinstance(required, list):
         for index, key in enumerate(required):
             if isinstance(key, str) and key not in defined:
                 yield f"{pointer}/required/{index}", f"required key '{key}' is not defined in properties"
+    for keyword in _SAME_OBJECT_LIST:
+        if isinstance(node.get(keyword), list):
+            for index, branch in enumerate(node[keyword]):
+                yield from _required_problems(branch, f"{pointer}/{keyword}/{index}", defined)
+    for keyword in _SAME_OBJECT_ONE:
+        yield from _required_problems(node.get(keyword), f"{pointer}/{keyword}", defined)
+    for pointer_child, child in _object_children(node, pointer):
+        yield from _required_problems(child, pointer_child, frozenset())
+
+
+def _object_children(node: dict, pointer: str) -> Iterator[tuple[str, object]]:
+    """Subschemas that describe other values (a property, array items, ...): they inherit nothing."""
+    from reflekt_core.schemas.walk import escape
+
+    for keyword in ("properties", "patternProperties", "definitions", "$defs", "dependencies"):
+        members = node.get(keyword)
+        if isinstance(members, dict):
+            for key, child in members.items():
+                yield f"{pointer}/{keyword}/{escape(str(key))}", child
+    items = node.get("items")
+    if isinstance(items, list):
+        for index, child in enumerate(items):
+            yield f"{pointer}/items/{index}", child
+    elif items is not None:
+        yield f"{pointer}/items", items
+    for keyword in ("additionalProperties", "additionalItems", "contains", "propertyNames"):
+        if keyword in node:
+            yield f"{pointer}/{keyword}", node[keyword]
+
+
+@schema_rule("R507", "structure.required_defined", Level.ERROR)
+def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
+    """Every key in ``required`` is defined in ``properties``: the object's own, or, inside
+    ``anyOf``/``oneOf``/``allOf``/``if``/``then``/``else``, the enclosing object's or the branch's.
+
+    Fails: ``"properties": {"order_id": {...}}, "required": ["orderid"]``
+    Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
+    Passes: ``"properties": {"text": {...}}, "anyOf": [{"required": ["text"]}]``
+    """
+    yield from _required_problems(schema.doc, "", frozenset())
 
 
 @schema_rule("R508", "structure.unknown_format", Level.WARNING)
