@@ -116,7 +116,8 @@ def build_from_project(project: Project, sdk: str, source: str | None = None, *,
 
     if not source and not catalog_file:
         source_catalog(project)  # raises the usage error before any work
-    dest = package_dest(project, dest, force, catalog.schema, sdk)  # refuse a bad --out before any work
+    if dest is not None:
+        dest = package_dest(project, dest, force)  # refuse a bad --out before any work (the default needs the catalog)
     schemas = load_selected(project.schemas_dir, select, exclude).schemas
     catalog = source_catalog(project, source, catalog_file, profile, profiles_dir)
     return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run, force=force)
