@@ -121,11 +121,23 @@ _CHECKED_TYPES = frozenset({"string", "integer", "float", "boolean", "timestamp"
 _NUMERIC = frozenset({"integer", "float"})
 
 
-def _mismatch(declared: str, landed: str) -> bool:
-    """True when the landed column cannot hold the declared JSON type as is."""
+def _declared_type(node: dict[str, Any]) -> str:
+    """The common type of a property's JSON type, ignoring ``format`` (a date-time string is a string)."""
+    value = node.get("type")
+    types = [value] if isinstance(value, str) else [t for t in (value or []) if t != "null"]
+    return JSON_TO_COMMON.get(types[0], "other") if len(types) == 1 and isinstance(types[0], str) else "other"
+
+
+def _mismatch(node: dict[str, Any], landed: str) -> str | None:
+    """The declared type when the landed column cannot hold it as is, else None."""
+    declared = _declared_type(node)
     if declared not in _CHECKED_TYPES or landed not in _CHECKED_TYPES or declared == landed:
-        return False
-    return not (declared in _NUMERIC and landed in _NUMERIC)
+        return None
+    if declared in _NUMERIC and landed in _NUMERIC:
+        return None
+    if declared == "string" and landed in ("timestamp", "date") and node.get("format") in ("date-time", "date"):
+        return None  # the loader typed a date-time string: what the format says it is
+    return declared
 
 
 class _Planner:
@@ -182,8 +194,8 @@ class _Planner:
             return
         column_type, cast = existing.type, None
         for schema in declaring:
-            declared_type = _json_type(self.columns_of(schema)[column_name].node)
-            if _mismatch(declared_type, existing.type):
+            declared_type = _mismatch(self.columns_of(schema)[column_name].node, existing.type)
+            if declared_type:
                 safe = self.settings.models_cast == "safe"
                 self.drift.append(Drift(
                     "type_mismatch", spec.table, column_name, schema.id,

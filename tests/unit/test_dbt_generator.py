@@ -121,3 +121,43 @@ def test_call_type_can_be_set_explicitly(tmp_path):
     # A page schema other than the generic "Page Viewed" models the pages with its name.
     assert [(m.name, m.table, m.call_type, m.conditions) for m in plan.models] == [
         ("stg_segment__pages__home_viewed", "pages", "page", [("name", "Home Viewed")])]
+
+
+def _types_project(tmp_path, cast=None):
+    files = {"web/Order_Completed/1-0.json": {"properties": {
+        "quantity": {"type": "integer", "description": "q", "maximum": 10},
+        "paid": {"type": "boolean", "description": "b"},
+        "price": {"type": "number", "description": "p", "minimum": 0},
+        "shipped_at": {"type": "string", "format": "date-time", "description": "d"},
+        "note": {"type": "string", "description": "n"},
+        "code": {"type": "string", "description": "c", "pattern": "^(?=A)[A-Z]+$"}}}}
+    tables = {"order_completed": TRACK_COLUMNS + [("quantity", "varchar"), ("paid", "varchar"), ("price", "bigint"),
+                                                  ("shipped_at", "timestamp"), ("note", "timestamp"),
+                                                  ("code", "varchar")]}
+    project = {"artifacts": {"dbt": {"models": {"cast": cast}}}} if cast else None
+    return _generate(tmp_path, files, tables, project)
+
+
+def test_type_mismatches_are_drift_and_cast_to_the_declared_type(tmp_path):
+    plan, files = _types_project(tmp_path)
+    mismatches = {d.column: d.message for d in plan.drift if d.kind == "type_mismatch"}
+    # Integers and floats hold each other; a date-time string may land as a timestamp.
+    assert set(mismatches) == {"quantity", "paid", "note"}
+    assert "declared integer but column 'segment.order_completed.quantity' landed as varchar" in mismatches["quantity"]
+    columns = {c.name: c for c in plan.models[0].columns}
+    assert (columns["quantity"].cast, columns["paid"].cast, columns["note"].cast) == ("integer", "boolean", "string")
+    assert columns["price"].cast is None and columns["shipped_at"].cast is None
+    assert {"reflekt_range": {"arguments": {"min_value": None, "max_value": 10, "min_inclusive": True,
+                                            "max_inclusive": True}}} in columns["quantity"].tests
+    sql = files["models/segment/stg_segment__order_completed.sql"]
+    assert '{{ reflekt_safe_cast("quantity", "integer") }} as quantity' in sql
+    untranslatable = [d for d in plan.drift if d.kind == "untranslatable_pattern"]
+    assert [d.column for d in untranslatable] == ["code"] and "lookahead" in untranslatable[0].message
+    assert not any("reflekt_pattern" in str(t) for t in columns["code"].tests)
+
+
+def test_cast_none_reports_but_selects_as_landed(tmp_path):
+    plan, files = _types_project(tmp_path, cast="none")
+    assert {d.column for d in plan.drift if d.kind == "type_mismatch"} == {"quantity", "paid", "note"}
+    assert all(c.cast is None for c in plan.models[0].columns)
+    assert "reflekt_safe_cast" not in files["models/segment/stg_segment__order_completed.sql"]
