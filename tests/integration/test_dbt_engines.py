@@ -248,6 +248,15 @@ def test_postgres_both_cdps(tmp_path, pg_server):
         # The premise of the quoting policy, on the real server: pg_get_keywords() is our data.
         rows = cursor.execute("select word, catcode from pg_get_keywords()").fetchall()
         assert sorted(w for w, c in rows if c != "U") == keyword_data()["postgres"]["quote"]
+        for word in keyword_data()["postgres"]["unreserved"]:  # left bare: PostgreSQL reads them as columns
+            if not needs_quoting(word):
+                query = f'select {word} from (select 42 as "{word}") t where {word} = 42'
+                assert cursor.execute(query).fetchone() == (42,), word
+        for name in ("user", "current_user", "session_user", "current_role", "current_catalog", "current_schema",
+                     "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp"):
+            # Why function-like names are quoted: bare, PostgreSQL returns the function's value.
+            value = cursor.execute(f'select {name} from (select 0 as "{name}") t').fetchone()[0]
+            assert value != 0 and name in keyword_data()["functions"]["quote"], name
     for cdp, tables in per_cdp.items():
         result = _build(project, cdp, f"wh.{pg_server.database}.{schemas[cdp]}", tmp_path / f"pkg_{cdp}")
         _check_drift(result)
