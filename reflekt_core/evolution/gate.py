@@ -84,6 +84,11 @@ def _versions_by_folder(files, folders: set[str]) -> dict[str, dict[tuple[int, .
     return found
 
 
+def _unreadable(rel: str) -> str:
+    return (f"cannot prove compatible: schemas/{rel} cannot be read as a schema "
+            "(plain 'reflekt lint' shows why)")
+
+
 def _listed(report: FileReport, out: list[Finding], skip: set[int], label: str) -> None:
     for index, change in enumerate(report.changes):
         if index not in skip:
@@ -95,6 +100,7 @@ def _edited(rel: str, inp: GateInput, out: list[Finding], existing: dict) -> Fil
     report = FileReport(rel, EDITED, compared_with=f"{inp.base_label}:{rel}")
     old, new = inp.base(rel), inp.head(rel)
     if old is None or new is None:
+        out.append(Finding("R701", rel, "", _unreadable(rel if new is None else f"{inp.base_label}:{rel}")))
         return report
     report.changes = classify(old, new)
     version = v.version_of(rel)
@@ -122,6 +128,7 @@ def _added(rel: str, inp: GateInput, out: list[Finding], existing: dict) -> File
     report = FileReport(rel, ADDED, compared_with=existing[before])
     old, new = inp.head(existing[before]), inp.head(rel)
     if old is None or new is None:
+        out.append(Finding("R702", rel, "", _unreadable(rel if new is None else existing[before])))
         return report
     report.changes = classify(old, new)
     level = v.bump_level(before, version)

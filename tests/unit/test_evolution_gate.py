@@ -78,9 +78,11 @@ def test_deleting_a_published_version_is_an_error_unless_allowed():
     assert codes(run({"web/A/1-0.json": DELETED}, allow_deleted=True)) == []
 
 
-def test_unreadable_documents_are_left_to_lint():
+def test_unreadable_documents_cannot_be_proven_compatible():
     result = run({"web/A/1-1.json": ADDED}, head={"web/A/1-0.json": None, "web/A/1-1.json": doc("1-1")})
-    assert result.findings == [] and result.files[0].changes == []
+    assert codes(result) == ["R702"] and "schemas/web/A/1-0.json cannot be read" in result.findings[0].message
+    result = run({"web/A/1-0.json": EDITED}, base={"web/A/1-0.json": doc("1-0")}, head={"web/A/1-0.json": None})
+    assert codes(result) == ["R701"] and result.files[0].changes == []
 
 
 def test_version_arithmetic():
