@@ -30,6 +30,7 @@ class RegistryResource(ConfigurableResource):
     service_account_name: Optional[str] = None
     service_account_secret: Optional[str] = None
     base_url: Optional[str] = None
+    deadline: Optional[float] = None  # seconds for everything one run sends to the registry (default 300)
     select: str = ""                  # the plan (Segment) or branch (Avo) to sync
 
     def entry(self) -> dict[str, Any]:
