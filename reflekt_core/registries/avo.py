@@ -28,11 +28,21 @@ PROPERTY_SETS = {"userProperties": "user_properties", "groupProperties": "group_
 
 
 def _clean(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _clean(v) for k, v in node.items() if k not in AVO_ONLY_KEYS}
+    """A property node without Avo's bookkeeping keys; names inside ``properties`` maps are kept
+    (a sub-property may well be called ``id`` or ``tags``)."""
     if isinstance(node, list):
         return [_clean(v) for v in node]
-    return node
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in AVO_ONLY_KEYS:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _clean(sub) for name, sub in value.items()}
+        else:
+            out[key] = _clean(value)
+    return out
 
 
 def _property_set(rules: Mapping[str, Any], key: str) -> tuple[dict[str, Any], list[str]]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reflekt_core.errors import RegistryError, UsageError
-from reflekt_core.registries.base import PullResult, PushResult, RemoteSchema, parse_selector
+from reflekt_core.registries.base import PullResult, PushResult, parse_selector
 from reflekt_core.registries.http import HttpClient, HttpSettings
 from reflekt_core.registries.limits import CursorGuard
 from reflekt_core.registries.segment_plan import (RuleChanges, delete_batches, plan_rule_changes, rule_identity,

@@ -61,3 +61,14 @@ def test_import_event_sends_as_and_skips_group_properties():
 def test_bad_refs_are_refused(ref, message):
     with pytest.raises(UsageError, match=message):
         to_import_event(_schema("E", {"loop": {"$ref": ref}}), [])
+
+
+def test_pull_drops_avo_bookkeeping_but_not_sub_properties_named_like_it():
+    from reflekt_core.registries.avo import event_to_schema
+
+    event = {"name": "X", "rules": {"properties": {"properties": {"type": "object", "properties": {"item": {
+        "id": "a1", "index": 0, "nameMapping": [], "type": "object",
+        "properties": {"id": {"type": "string"}, "tags": {"type": "array"}}}}}}}}
+    doc = event_to_schema(event, "b", "com.x").doc
+    assert doc["properties"] == {"item": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                           "tags": {"type": "array"}}}}
