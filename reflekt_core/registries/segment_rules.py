@@ -108,8 +108,9 @@ def schema_to_rule(schema: EventSchema) -> dict[str, Any]:
         if schema.description or "description" in json_schema:
             json_schema["description"] = schema.description
         payload = json_schema.setdefault("properties", {})
-        fields = payload.get(field) if isinstance(payload.get(field), dict) else {}
-        payload[field] = {**fields, **mapped}
+        if meaningful or field in payload:
+            fields = payload.get(field) if isinstance(payload.get(field), dict) else {}
+            payload[field] = {**fields, **mapped}
     rule: dict[str, Any] = {"type": rule_type, "version": schema.major, "jsonSchema": json_schema}
     if rule_type not in KEYLESS:
         rule["key"] = schema.name
@@ -157,7 +158,7 @@ def rule_to_schema(rule: dict[str, Any], plan: str, vendor: str) -> RemoteSchema
         doc["properties"] = {}
         doc.update({k: v for k, v in fields.items() if k not in DOC_OWN})
         kept_fields = {k: v for k, v in fields.items() if k in DOC_OWN}
-        if payload:
+        if field in payload:
             remainder["properties"] = {**payload, field: kept_fields}
         if raw is None:
             block["jsonSchema"] = None
@@ -190,7 +191,7 @@ def _canon(node: Any, top: bool = True) -> Any:
     out = {k: _canon(v, False) for k, v in node.items()}
     if top:
         out.setdefault("$schema", DRAFT_07)
-    for key, empty in (("description", ""), ("labels", {}), ("required", [])):
+    for key, empty in (("description", ""), ("labels", {}), ("required", []), ("properties", {})):
         if out.get(key) == empty:
             out.pop(key)
     return out

@@ -22,7 +22,19 @@ def _rules(*keys):
     return {rule_identity(r): r for r in ({"type": "TRACK", "key": k, "version": 1, "jsonSchema": {}} for k in keys)}
 
 
-@pytest.mark.parametrize("rule", realistic_rules(), ids=lambda r: f"{r['type']}-{r.get('key')}-{r['version']}")
+EDGE_RULES = [
+    # terraform-provider-segment's fixture shape, and its create example (json_schema = jsonencode({}))
+    {"type": "TRACK", "key": "Add Rule", "version": 1, "jsonSchema": {"properties": {
+        "context": {}, "traits": {}, "properties": {}}}},
+    {"type": "TRACK", "key": "Empty", "version": 1, "jsonSchema": {}},
+    {"type": "IDENTIFY", "version": 2, "jsonSchema": {"properties": {"context": {}}}},
+    {"type": "SCREEN", "key": "Home", "version": 1, "jsonSchema": {"properties": {"properties": {
+        "type": ["object"], "properties": {"id": {"type": "string"}}, "minProperties": 1}}}},
+]
+
+
+@pytest.mark.parametrize("rule", realistic_rules() + EDGE_RULES,
+                         ids=lambda r: f"{r['type']}-{r.get('key')}-{r['version']}")
 def test_pull_then_push_of_each_realistic_rule_is_the_same_rule(rule):
     back = schema_to_rule(_schema(rule_to_schema(rule, "web", "com.x")))
     assert comparable(back) == comparable(rule)
