@@ -164,6 +164,11 @@ class SegmentRegistry:
                                  f"(Segment holds one per plan and version)",
                                  hint="keep one schema per Segment rule in the plan folder")
             rules[identity] = rule
+        commons = [i for i in rules if i[0] == "COMMON"]
+        if len(commons) > 1:
+            raise UsageError(f"{len(commons)} COMMON schemas selected (versions "
+                             f"{', '.join(str(i[2]) for i in commons)}); a Segment plan holds one COMMON rule",
+                             hint="keep a single Common version in the plan folder")
         if unlabelled:
             notes.append(f"self.metadata not sent for {len(unlabelled)} schema(s): Segment keeps labels on Track "
                          f"and Page rules only ({', '.join(unlabelled[:3])}{', ...' if len(unlabelled) > 3 else ''})")
