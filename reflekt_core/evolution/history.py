@@ -73,3 +73,43 @@ def check_versions(rel_paths: Sequence[str], all_files: Sequence[str], read: Cal
     """A :class:`VersionCheck` for each of ``rel_paths`` (files relative to ``schemas/``)."""
     folders = _by_folder(all_files)
     return {rel: check_version(rel, folders.get(rel.rpartition("/")[0], {}), read) for rel in rel_paths}
+
+
+def check_project_versions(project, rel_paths: Sequence[str] | None = None,
+                           loaded: dict[str, Any] | None = None) -> dict[str, VersionCheck]:
+    """:func:`check_versions` on a project's files: ``loaded`` documents first, others read from disk.
+
+    ``rel_paths`` defaults to every schema file; a file that cannot be read compares as unreadable.
+    """
+    from reflekt_core.errors import SchemaLoadError
+    from reflekt_core.schemas.loader import iter_schema_files, read_schema
+
+    files = iter_schema_files(project.schemas_dir) if project.schemas_dir.is_dir() else []
+    docs = dict(loaded or {})
+
+    def read(rel: str) -> Any:
+        if rel not in docs:
+            try:
+                docs[rel] = read_schema(project.schemas_dir, rel).doc
+            except SchemaLoadError:
+                docs[rel] = None
+        return docs[rel]
+
+    return check_versions(list(files if rel_paths is None else rel_paths), files, read)
+
+
+def markdown_table(checks: Iterable[VersionCheck]) -> str:
+    """Versions that have a predecessor, as a Markdown table (schema, compared with, verdict, status)."""
+    rows = [f"| schemas/{c.rel_path} | {c.previous.rsplit('/', 1)[-1]} | {c.verdict} | "
+            f"{'ok' if c.ok else 'needs a new MAJOR'} | {c.message.replace('|', '/')} |"
+            for c in checks if c.previous]
+    if not rows:
+        return "No schema has a previous version."
+    return "| schema | compared with | verdict | status | detail |\n|---|---|---|---|---|\n" + "\n".join(rows)
+
+
+def change_table(check: VersionCheck) -> str:
+    """One version's changes as a Markdown list (kind, JSON Pointer, reason)."""
+    if not check.changes:
+        return "none"
+    return "\n".join(f"- **{c.kind.value}** `{c.pointer or '/'}` {c.reason}" for c in check.changes)

@@ -107,3 +107,18 @@ def test_each_version_against_the_one_before_it():
     assert checks["w/A/2-0.json"].ok and checks["w/A/2-0.json"].verdict == "none"
     assert checks["w/A/3-0.json"].ok and checks["w/A/3-0.json"].message == "addition since 2-0: it could be 2-1"
     assert checks["w/A/3-0.json"].to_dict()["changes"][0]["pointer"] == "/properties/gift"
+
+
+def test_project_versions_read_from_disk_and_render(tmp_path):
+    from reflekt_core.evolution.history import change_table, check_project_versions, markdown_table
+    from reflekt_core.project import load_project
+    from tests.helpers import make_project
+
+    root = make_project(tmp_path / "p", {"web/Order_Completed/1-0.json": {},
+                                         "web/Order_Completed/1-1.json": {"properties": {"order_id": None}}})
+    checks = check_project_versions(load_project(root))
+    check = checks["web/Order_Completed/1-1.json"]
+    assert not check.ok and check.previous == "web/Order_Completed/1-0.json"
+    assert "| schemas/web/Order_Completed/1-1.json | 1-0.json | breaking | needs a new MAJOR |" in markdown_table(
+        checks.values())
+    assert "**breaking** `/properties/order_id` property 'order_id' removed" in change_table(check)
