@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,12 @@ from reflekt_core.cdp import get_layout
 from reflekt_core.dbt import build_from_project
 from reflekt_core.dbt.plan import _flat_properties
 from reflekt_core.dbt.quoting import needs_quoting
+from reflekt_core.dbt.regex import translate
 from reflekt_core.naming.keywords import keyword_data
 from reflekt_core.project import load_project
 from reflekt_core.schemas import load_selected
 from tests.helpers import ROOT
+from tests.unit.test_dbt_sql import REAL_PATTERNS, SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -252,6 +255,10 @@ def test_postgres_both_cdps(tmp_path, pg_server):
             if not needs_quoting(word):
                 query = f'select {word} from (select 42 as "{word}") t where {word} = 42'
                 assert cursor.execute(query).fetchone() == (42,), word
+        for pattern in REAL_PATTERNS:  # PostgreSQL's ARE agrees with the ECMA pattern on every sample
+            for sample in SAMPLES:
+                got = cursor.execute("select %s ~ %s", [sample, translate(pattern)]).fetchone()[0]
+                assert got == bool(re.search(pattern, sample, re.ASCII)), (pattern, sample)
         for name in ("user", "current_user", "session_user", "current_role", "current_catalog", "current_schema",
                      "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp"):
             # Why function-like names are quoted: bare, PostgreSQL returns the function's value.

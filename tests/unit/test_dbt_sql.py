@@ -111,3 +111,25 @@ def test_jinja_text_renders_back_to_itself(text):
     assert env.from_string(jinja_text(text)).render() == text
     assert env.from_string("{{ " + jinja_literal(text) + " }}").render() == text
     assert re.fullmatch(r'"[ -~]*"', jinja_literal(text))
+
+
+#: Patterns as real schemas write them, and strings to try them on: every engine must agree with
+#: what the ECMA pattern matches (Python's re reads these the same way; re.ASCII gives ECMA's \d, \w, \s).
+REAL_PATTERNS = [r"[a-zA-Z0-9-_.]", r"[:a]", r"[\[:]", r"^[a-z0-9]+(?:-[a-z0-9]+)*$", r"^\+?[1-9]\d{1,14}$",
+                 r"^#(?:[0-9a-fA-F]{3}){1,2}$", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", r"[\w.-]+", r"^\S+$",
+                 r"[\u00C0-\u017F]+", r"[$^]", r"[*+?(){}|]", r"a.*?b", r"^\x20\/\\", r"[\]a]", r"[=.]x",
+                 r"^[A-Z]{2}\.\d+$", r"^\d{5}(-\d{4})?$", r"^(\([0-9]{3}\))?[0-9]{3}-[0-9]{4}$", r"\D+", r"a|b|cd"]
+SAMPLES = ["a", ":", "[", "abc-def", "+14155552671", "#fff", "#ab12cd", "a@b.co", "x y", "été", "$", "^", "*",
+           "a\nb", "axxb", " /\\", "]", "=x", ".x", "AB.12", "12345-6789", "(415)555-1234", "555-1234", "cd",
+           "", "-", "_", "é"]
+
+
+def test_duckdb_re2_agrees_with_the_ecma_pattern():
+    import duckdb
+
+    with duckdb.connect() as con:
+        for pattern in REAL_PATTERNS:
+            regex = translate(pattern)
+            for sample in SAMPLES:
+                got = con.execute("select regexp_matches(?, ?)", [sample, regex]).fetchone()[0]
+                assert got == bool(re.search(pattern, sample, re.ASCII)), (pattern, regex, sample)
