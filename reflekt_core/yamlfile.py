@@ -48,6 +48,51 @@ class YamlDocument:
         return f"{self.path}:{line}" if line else str(self.path)
 
 
+#: A config file expands to far fewer nodes; aliases that multiply past this are an alias bomb.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _check_expanded_size(root: yaml.Node, path: Path, error: type[ReflektError]) -> None:
+    """Refuse YAML whose aliases expand it past :data:`MAX_EXPANDED_NODES` (or into a cycle).
+
+    Composing keeps an alias as a shared node, so this costs one visit per distinct node;
+    it is what reads the document afterwards (validation, ``env_var`` rendering) that would
+    walk every expanded copy.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise error("a YAML alias refers to itself", where=f"{path}:{node.start_mark.line + 1}",
+                        hint="remove the recursive alias")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                raise error(f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values through its aliases "
+                            "(an alias bomb?)", where=f"{path}:{node.start_mark.line + 1}",
+                            hint="write the values out instead of nesting aliases")
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        size(root)
+    except RecursionError:
+        raise error("the YAML is nested too deeply", where=str(path)) from None
+
+
 def load_yaml(path: Path, error: type[ReflektError]) -> YamlDocument:
     """Parse a YAML file; raise ``error`` with file and line on failure."""
     try:
@@ -61,6 +106,8 @@ def load_yaml(path: Path, error: type[ReflektError]) -> YamlDocument:
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
+            if root is not None:
+                _check_expanded_size(root, path, error)
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()

@@ -78,7 +78,14 @@ class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = secrets.redact(str(record.getMessage()))
         record.args = ()
+        if not state.debug:  # drivers log tracebacks; only --debug shows them
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
+
+
+#: Drivers whose own retry and connection chatter is replaced by Reflekt's one error line.
+_DRIVER_LOGGERS = ("urllib3", "snowflake", "botocore", "boto3", "google", "redshift_connector", "psycopg",
+                   "requests", "s3transfer")
 
 
 def setup_logging(verbose: bool) -> None:
@@ -90,8 +97,10 @@ def setup_logging(verbose: bool) -> None:
                         handlers=[handler], force=True)
     for noisy in ("filelock", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # Retries are reported by the final error (or succeed); show urllib3's retry log only with --verbose.
-    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    # Retries are reported by the final error (or succeed); drivers' own logs (reprs, tracebacks,
+    # retry chatter) are for --debug: --verbose logs what Reflekt does.
+    for name in _DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if state.debug else logging.ERROR)
 
 
 @contextmanager

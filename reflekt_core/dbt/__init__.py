@@ -116,6 +116,10 @@ def build_from_project(project: Project, sdk: str, source: str | None = None, *,
 
     if not source and not catalog_file:
         source_catalog(project)  # raises the usage error before any work
+    if source:
+        from reflekt_core.warehouses.base import parse_source_ref
+
+        parse_source_ref(source)  # a malformed --source is a usage error before the profile is read
     if dest is not None:
         dest = package_dest(project, dest, force)  # refuse a bad --out before any work (the default needs the catalog)
     schemas = load_selected(project.schemas_dir, select, exclude).schemas

@@ -98,7 +98,7 @@ def _flat_properties(schema: EventSchema) -> list[PropertyNode]:
         if "[]" in prop.path or not isinstance(prop.node, dict):
             continue
         node_type = prop.node.get("type")
-        types = [node_type] if isinstance(node_type, str) else list(node_type or [])
+        types = [node_type] if isinstance(node_type, str) else node_type if isinstance(node_type, list) else []
         if "object" in types and isinstance(prop.node.get("properties"), dict) and prop.node["properties"]:
             continue  # flattened into its children's columns
         result.append(prop)
@@ -107,7 +107,7 @@ def _flat_properties(schema: EventSchema) -> list[PropertyNode]:
 
 def _json_type(node: dict[str, Any]) -> str:
     value = node.get("type")
-    types = [value] if isinstance(value, str) else [t for t in (value or []) if t != "null"]
+    types = [value] if isinstance(value, str) else [t for t in value if t != "null"] if isinstance(value, list) else []
     common = JSON_TO_COMMON.get(types[0], "string") if types else "string"
     if common == "string" and node.get("format") == "date-time":
         return "timestamp"

@@ -37,6 +37,8 @@ def load_meta_validator(project: Project):
                               where=f"{path}:{exc.lineno}:{exc.colno}") from None
     except OSError as exc:
         raise SchemaLoadError(f"cannot read the meta-schema: {exc.strerror}", where=str(path)) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, huge integers, nesting
+        raise SchemaLoadError(f"cannot read the meta-schema: {str(exc)[:120]}", where=str(path)) from None
     try:
         Draft7Validator.check_schema(meta)
     except SchemaError as exc:

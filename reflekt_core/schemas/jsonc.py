@@ -31,11 +31,14 @@ def strip_jsonc(text: str) -> str:
     return _TOKENS.sub(_blank, without_comments)
 
 
-def loads(text: str):
-    """Parse strict JSON, falling back to JSON-with-comments only when needed."""
+def loads(text: str, **hooks):
+    """Parse strict JSON, falling back to JSON-with-comments only when needed.
+
+    ``hooks`` are passed to :func:`json.loads` (``parse_float``, ``parse_constant``...).
+    """
     try:
-        return json.loads(text)
+        return json.loads(text, **hooks)
     except json.JSONDecodeError:
         if "/" not in text and "," not in text:
             raise
-    return json.loads(strip_jsonc(text))
+    return json.loads(strip_jsonc(text), **hooks)

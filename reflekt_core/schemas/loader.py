@@ -7,7 +7,10 @@ line and column for JSON syntax errors); nothing is skipped silently.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -15,30 +18,81 @@ from reflekt_core.errors import SchemaLoadError, SchemaLoadErrors
 from reflekt_core.schemas import jsonc
 from reflekt_core.schemas.model import VERSION_PATTERN, EventSchema
 
+log = logging.getLogger(__name__)
+
 
 def iter_schema_files(schemas_dir: Path) -> list[str]:
     """Relative POSIX paths of every ``*.json`` under ``schemas_dir``, sorted.
 
     Hidden folders (such as ``.reflekt/`` holding the meta-schema) are not event schemas.
+    Only regular files are read: a FIFO, socket or device is skipped with a warning and
+    never opened (opening a FIFO would wait forever). Symbolic links are followed, but a
+    folder reached twice (a link loop) is skipped with a warning, as is a folder named
+    like a schema file.
     """
     found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    try:
+        info = schemas_dir.stat()
+        seen.add((info.st_dev, info.st_ino))
+    except OSError:
+        pass
     stack = [(schemas_dir, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as exc:
             raise SchemaLoadError(f"cannot list folder: {exc.strerror}", where=str(folder)) from None
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             rel = f"{prefix}{entry.name}"
-            if entry.is_dir():
+            kind = _kind(entry)
+            if kind == "dir":
+                target = entry.stat()
+                if (target.st_dev, target.st_ino) in seen:
+                    log.warning("skipped %s/%s: a symbolic link loop (this folder was already read)",
+                                SCHEMAS_DISPLAY, rel)
+                    continue
+                seen.add((target.st_dev, target.st_ino))
+                if entry.name.endswith(".json"):
+                    log.warning("%s/%s is a folder, not a schema file: only the files inside it are read",
+                                SCHEMAS_DISPLAY, rel)
                 stack.append((Path(entry.path), rel + "/"))
-            elif entry.name.endswith(".json"):
+            elif not entry.name.endswith(".json"):
+                continue
+            elif kind == "file":
                 found.append(rel)
+            elif kind == "broken":
+                found.append(rel)  # reading it reports the dangling link with its path
+            else:
+                log.warning("skipped %s/%s: a %s, not a regular file (never opened)", SCHEMAS_DISPLAY, rel, kind)
     found.sort()
     return found
+
+
+SCHEMAS_DISPLAY = "schemas"
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """``dir``, ``file``, ``broken`` (a dangling or looping link) or the name of a special file."""
+    try:
+        mode = entry.stat().st_mode
+    except OSError:
+        return "broken" if entry.is_symlink() else "unreadable entry"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device file"
+    return "special file"
 
 
 def _display(path: Path) -> str:
@@ -48,16 +102,63 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal[:40]} is out of range")
+    return value
+
+
+def _no_constant(literal: str):
+    raise ValueError(f"{literal} is not a JSON number")
+
+
+def _number_problem(exc: ValueError) -> str:
+    text = str(exc)
+    if "digits" in text:
+        return "an integer with more than 4,300 digits"
+    return text
+
+
+def _lone_surrogate(doc: object) -> tuple[str, str] | None:
+    """(JSON pointer, escape) of the first string or key holding a lone UTF-16 surrogate."""
+    stack: list[tuple[str, object]] = [("", doc)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                escaped = key.replace("~", "~0").replace("/", "~1")
+                bad = next((c for c in key if 0xD800 <= ord(c) <= 0xDFFF), None)
+                if bad:
+                    return f"{pointer}/{escaped.encode('utf-8', 'backslashreplace').decode()}", f"\\u{ord(bad):04x}"
+                stack.append((f"{pointer}/{escaped}", value))
+        elif isinstance(node, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            bad = next((c for c in node if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if bad:
+                return pointer, f"\\u{ord(bad):04x}"
+    return None
+
+
 def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
     """Parse one schema's text; raise :class:`SchemaLoadError` naming what is wrong."""
     where = _display(path)
     try:
-        doc = jsonc.loads(text)
+        doc = jsonc.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise SchemaLoadError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}",
                               hint="fix the syntax at that position") from None
     except RecursionError:
         raise SchemaLoadError("invalid JSON: nested too deeply", where=where) from None
+    except ValueError as exc:  # an integer beyond Python's digit limit, NaN, Infinity, 1e400
+        raise SchemaLoadError(f"invalid JSON number: {_number_problem(exc)}", where=where,
+                              hint="JSON Schema numbers must be finite and of reasonable size") from None
+    if "\\u" in text:
+        surrogate = _lone_surrogate(doc)
+        if surrogate:
+            raise SchemaLoadError(f"a lone surrogate escape ({surrogate[1]}) at {surrogate[0] or '/'} is not valid "
+                                  "Unicode", where=where, hint="remove that \\uXXXX escape or complete the pair")
     if not isinstance(doc, dict):
         raise SchemaLoadError(f"expected a JSON object at the top level, found {type(doc).__name__}",
                               where=where, hint="an event schema is one JSON Schema object")
@@ -91,7 +192,12 @@ def read_schema(schemas_dir: Path, rel: str) -> EventSchema:
     """Read and parse one schema file; every failure is a :class:`SchemaLoadError` with ``rel_path``."""
     path = schemas_dir / rel
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking, then checked: a FIFO swapped in after listing must not hang the read.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SchemaLoadError("not a regular file (a FIFO, socket or device is never read)",
+                                      where=_display(path), hint="replace it with a JSON file")
             raw = handle.read()
         return parse_schema(path, rel, raw.decode("utf-8-sig"))
     except SchemaLoadError as exc:

@@ -66,6 +66,10 @@ def select_files(rel_paths: list[str], select: list[str] | None = None,
         raise SelectionError(f"no event schemas found{where}",
                              hint="add schemas as schemas/<folder>/<Event_Name>/<MAJOR>-<MINOR>.json, "
                                   "or pull them with 'reflekt pull'")
+    for option, values in (("--select", select), ("--exclude", exclude)):
+        if any(not value.strip() for value in values or []):
+            raise SelectionError(f"{option} is empty",
+                                 hint="name a folder or file under schemas/, or leave the option out")
     stems = [rel[: -len(".json")] for rel in rel_paths]
     chosen = [False] * len(stems)
     for raw in select or [""]:

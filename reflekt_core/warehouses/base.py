@@ -41,8 +41,9 @@ class SourceRef:
 def parse_source_ref(text: str) -> SourceRef:
     """Split ``id.database.schema``; the database part may itself contain dots (BigQuery)."""
     parts = text.strip().split(".")
-    if len(parts) < 3 or not all(parts):
-        raise UsageError(f"--source '{text}' is not <source_id>.<database>.<schema>",
+    # More parts only for a domain-scoped BigQuery project (example.com:project).
+    if len(parts) < 3 or not all(parts) or (len(parts) > 3 and ":" not in ".".join(parts[1:-1])):
+        raise UsageError(f"--source '{text}' is not of the form source_id.database.schema",
                          hint="e.g. --source warehouse.analytics.segment")
     return SourceRef(parts[0], ".".join(parts[1:-1]), parts[-1])
 

@@ -124,18 +124,58 @@ def dumps(data: Any) -> str:
 def load_catalogs(path: Path) -> list[SchemaCatalog]:
     """Read a catalog file written by ``reflekt catalog --out``."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever
+            raise UsageError(f"catalog file {path} is not a regular file", hint="give a JSON file")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError("catalog file not found", hint=f"write one with 'reflekt catalog --out {path}'") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read catalog file {path}: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"cannot read catalog file {path}: {str(exc)[:200]}") from None
     if not isinstance(data, dict) or data.get("reflekt_catalog_version") != CATALOG_FORMAT_VERSION:
         raise UsageError(f"{path} is not a Reflekt catalog (version {CATALOG_FORMAT_VERSION})",
                          hint="write one with 'reflekt catalog --out FILE'")
-    try:
-        return [SchemaCatalog.from_dict(c) for c in data["catalogs"]]
-    except (KeyError, TypeError) as exc:
-        raise UsageError(f"{path} is not a valid Reflekt catalog: {exc}") from None
+    problem = _catalog_problem(data)
+    if problem:
+        raise UsageError(f"{path} is not a valid Reflekt catalog: {problem}",
+                         hint="write it again with 'reflekt catalog --out FILE'")
+    return [SchemaCatalog.from_dict(c) for c in data["catalogs"]]
+
+
+_CATALOG_FIELDS = {"source_id": str, "source_type": str, "database": str, "schema": str}
+_COLUMN_FIELDS = {"name": str, "type": str, "data_type": str, "nullable": bool, "position": int}
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _catalog_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a catalog file's structure (a key path and what was found), or None."""
+    catalogs = data.get("catalogs")
+    if not isinstance(catalogs, list):
+        return f"'catalogs' must be a list, found {_kind(catalogs)}"
+    for i, item in enumerate(catalogs):
+        if not isinstance(item, dict):
+            return f"catalogs[{i}] must be an object, found {_kind(item)}"
+        for key, kind in _CATALOG_FIELDS.items():
+            if not isinstance(item.get(key), kind):
+                return f"catalogs[{i}].{key} must be a string, found {_kind(item.get(key))}"
+        tables = item.get("tables")
+        if not isinstance(tables, dict):
+            return f"catalogs[{i}].tables must be an object of table name -> columns, found {_kind(tables)}"
+        for table, columns in tables.items():
+            if not isinstance(columns, list):
+                return f"catalogs[{i}].tables.{table} must be a list of columns, found {_kind(columns)}"
+            for n, column in enumerate(columns):
+                if not isinstance(column, dict):
+                    return f"catalogs[{i}].tables.{table}[{n}] must be an object, found {_kind(column)}"
+                for key, kind in _COLUMN_FIELDS.items():
+                    value = column.get(key)
+                    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                        return (f"catalogs[{i}].tables.{table}[{n}].{key} must be {_kind(kind())}, "
+                                f"found {_kind(value)}")
+    return None
 
 
 def pick_catalog(catalogs: list[SchemaCatalog], source: str | None, path: Path) -> SchemaCatalog:

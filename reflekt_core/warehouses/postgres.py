@@ -33,7 +33,7 @@ class PostgresReader:
                     connect_timeout=max(1, int(seconds(entry, "connect_timeout", DEFAULT_CONNECT_TIMEOUT))),
                     options=f"-c statement_timeout={query_ms}", autocommit=True)
             except self._psycopg.Error as exc:
-                raise classify(exc, self.source_id, f"connecting to {entry['host']}/{database}") from None
+                raise classify(exc, self.source_id, f"connecting to {entry['host']}:{int(entry.get('port') or DEFAULT_PORTS['postgres'])}/{database}") from None
         return self._connections[database]
 
     def check_connection(self) -> None:

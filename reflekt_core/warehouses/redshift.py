@@ -35,7 +35,7 @@ class RedshiftReader:
                     timeout=int(seconds(entry, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
                     application_name="reflekt", **options)
             except (self._driver.Error, OSError, socket.timeout) as exc:
-                raise classify(exc, self.source_id, f"connecting to {entry['host']}/{database}") from None
+                raise classify(exc, self.source_id, f"connecting to {entry['host']}:{int(entry.get('port') or DEFAULT_PORTS['redshift'])}/{database}") from None
         return self._connections[database]
 
     def check_connection(self) -> None:

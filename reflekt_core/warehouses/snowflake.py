@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,9 @@ class SnowflakeReader:
             elif entry.get("password"):
                 options["password"] = entry["password"]
             timeout = seconds(entry, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+            # The connector probes cloud metadata endpoints (169.254.169.254, metadata.google.internal)
+            # on every login to report the platform; this is its only switch (no connect() option).
+            os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
             try:
                 # Called through the module so that test doubles patching it (fakesnow) apply.
                 self._conn = self._connector.connect(
@@ -70,7 +75,8 @@ class SnowflakeReader:
                     session_parameters={"STATEMENT_TIMEOUT_IN_SECONDS": int(
                         seconds(entry, "query_timeout", DEFAULT_QUERY_TIMEOUT))})
             except self._connector.errors.Error as exc:
-                raise classify(exc, self.source_id, f"connecting to account {entry['account']}") from None
+                where = f" at {entry['host']}:{entry.get('port') or 443}" if entry.get("host") else ""
+                raise classify(exc, self.source_id, f"connecting to account {entry['account']}{where}") from None
         return self._conn
 
     def check_connection(self) -> None:

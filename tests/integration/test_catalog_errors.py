@@ -134,7 +134,7 @@ def test_missing_extra_names_the_pip_command(monkeypatch):
 def test_bad_source_ref(text):
     from reflekt_core.errors import UsageError
 
-    with pytest.raises(UsageError, match="is not <source_id>.<database>.<schema>"):
+    with pytest.raises(UsageError, match="is not of the form source_id.database.schema"):
         parse_source_ref(text)
 
 
