@@ -1,8 +1,8 @@
 """Issue 9 §3, network part: nothing waits forever, nothing loops forever, nothing leaves http(s).
 
-Each case runs the real CLI against a scripted local server (127.0.0.1 only) and asserts the
-exit code, exactly one error line naming the problem, no traceback, unchanged user files and
-a bounded wall time. Self-contained: the scripted server answers each request from a table.
+Each case runs the CLI (in-process, for speed) against a scripted local server (127.0.0.1 only)
+and asserts, with the corpus harness's checks, the exit code, exactly one error line naming the
+problem, no traceback, unchanged user files, and a bounded wall time.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
+from tests.adversarial.harness import Outcome, assert_no_traceback, assert_one_error, assert_unchanged, snapshot
 from tests.helpers import make_project
 
 TOKEN = "sgp_adversarial_token_42"
@@ -97,6 +98,31 @@ def _rate_limited(headers: dict[str, str], then_ok_after: int = 1) -> Callable[[
     return script
 
 
+def _limited_body(ms: Any) -> Callable[[int, str], Answer]:
+    def script(n: int, query: str) -> Answer:
+        if n <= 1:
+            return Answer(429, {"errors": [{"type": "RequestError", "message": "Too many requests",
+                                            "data": {"remainingPoints": 0, "msBeforeNext": ms}}]})
+        return Answer(200, _rules(None))
+    return script
+
+
+def _cursor_loop_of_two(n: int, query: str) -> Answer:
+    return Answer(200, _rules("b" if "cursor%5D=a" in query or "cursor" not in query else "a"))
+
+
+def _cursor_not_a_string(n: int, query: str) -> Answer:
+    return Answer(200, _rules(12345))  # type: ignore[arg-type]
+
+
+def _no_rules_list(n: int, query: str) -> Answer:
+    return Answer(200, {"data": {"rules": {"not": "a list"}, "pagination": {"current": "MA=="}}})
+
+
+def _server_error_with_long_retry_after(n: int, query: str) -> Answer:
+    return Answer(503, {"errors": [{"type": "server", "message": "Service Unavailable"}]}, {"Retry-After": "3600"})
+
+
 def _repeat_cursor(n: int, query: str) -> Answer:
     return Answer(200, _rules("Mg=="))  # always points at the same next page
 
@@ -135,7 +161,21 @@ CASES = [
          "(X-RateLimit-Reset), more than"),
     Case("ratelimit-reset-garbage", _rate_limited({"X-RateLimit-Reset": "Tue, 99 Foo"}), "", 0),
     Case("429-forever-without-hint", _rate_limited({}, then_ok_after=10_000), "deadline", entry={"deadline": 2}),
+    Case("ms-before-next-beyond-deadline", _limited_body(86_400_000), "(msBeforeNext), more than"),
+    Case("ms-before-next-garbage", _limited_body("soon"), "", 0),
+    Case("ms-before-next-negative", _limited_body(-5), "", 0),
+    Case("retry-after-two-values", _rate_limited({"Retry-After": "1, 2"}), "", 0),
+    Case("retry-after-whitespace", _rate_limited({"Retry-After": "   "}), "", 0),
+    Case("ratelimit-reset-epoch-far", _rate_limited({"X-RateLimit-Reset": "4102444800"}),
+         "(X-RateLimit-Reset), more than"),
+    Case("503-retry-after-beyond-deadline", _server_error_with_long_retry_after, "wait 3600 s (Retry-After)"),
     Case("repeated-cursor", _repeat_cursor, "cursor 'Mg==' a second time"),
+    Case("cursor-loop-of-two", _cursor_loop_of_two, "a second time"),
+    Case("cursor-not-a-string", _cursor_not_a_string, "cursor that is not a string"),
+    Case("rules-not-a-list", _no_rules_list, "answered without a 'rules' list"),
+    Case("scheme-javascript", None, "is not an http:// or https:// URL", entry={"base_url": "javascript:alert(1)"}),
+    Case("scheme-data", None, "is not an http:// or https:// URL", entry={"base_url": "data:text/plain,x"}),
+    Case("scheme-ws", None, "is not an http:// or https:// URL", entry={"base_url": "ws://127.0.0.1:1"}),
     Case("endless-empty-pages", _endless_empty, "empty pages in a row"),
     Case("deadline-with-slow-server", _slow, "deadline", entry={"deadline": 1, "timeout": 5}),
     Case("scheme-file", None, "is not an http:// or https:// URL", entry={"base_url": "file:///etc/passwd"}),
@@ -151,10 +191,6 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _files(root):
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -179,25 +215,25 @@ def test_network_case(cli, tmp_path, only_localhost, case):
         entry = {"type": "segment", "api_token": TOKEN, "backoff": 0.05, "retries": 3,
                  "base_url": server.url if server else f"http://127.0.0.1:{closed}", **case.entry}
         (root / "reflekt_profiles.yml").write_text(yaml.safe_dump({"dev": {"registry": [entry], "source": []}}))
-        before = _files(root)
+        before = snapshot(root)
         started = time.monotonic()
         run = cli(["pull", "--registry", "segment", "--select", "web"], cwd=root)
         elapsed = time.monotonic() - started
     finally:
         if server:
             server.stop()
+    outcome = Outcome(run.exit_code, run.stdout, run.stderr, elapsed)
     output = run.stdout + run.stderr
-    assert run.exit_code == case.exit_code, output
     assert elapsed < case.max_seconds, f"took {elapsed:.1f} s"
     assert TOKEN not in output
     for word in case.forbidden:
         assert word not in output, output
     if case.exit_code:
-        lines = [line for line in run.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1, run.stderr
-        assert case.expect.format(closed_port=closed) in lines[0], lines[0]
-        assert _files(root) == before
+        assert_one_error(outcome, [case.expect.format(closed_port=closed)], case.exit_code)
+        assert_unchanged(before, root)
     else:
+        assert outcome.code == 0, output
+        assert_no_traceback(outcome)
         assert (root / "schemas/web/Signed_Up/1-0.json").exists()
 
 
