@@ -59,8 +59,9 @@ class HttpClient:
         self.deadline = Deadline(settings.deadline)
         self.session = self._requests.Session()
         self.session.headers.update({"User-Agent": "reflekt", **headers})
-        self.session.auth = auth
-        self.session.trust_env = False  # no proxies or .netrc credentials picked up behind the user's back
+        # Proxy and CA-bundle settings from the environment apply; ~/.netrc credentials never do
+        # (requests would use them whenever no auth is set, replacing the bearer token).
+        self.session.auth = auth or _no_auth
         self._lock = threading.Lock()
         self._last = 0.0
 
@@ -187,6 +188,10 @@ class HttpClient:
         retried = f" (after {attempt} retries)" if status in RETRY_STATUSES and attempt else ""
         return RegistryError(f"{self.name} API: {method} {path} failed with HTTP {status}{retried}: {message}",
                              status=status, transient=status in RETRY_STATUSES, hint=hint)
+
+
+def _no_auth(request):
+    return request
 
 
 class _Done:
