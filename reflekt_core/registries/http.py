@@ -85,6 +85,10 @@ class HttpClient:
                                      "reflekt_profiles.yml")
         time.sleep(seconds)
 
+    def pause(self, attempt: int) -> None:
+        """Back off before a caller's own retry (bounded by the deadline like every wait)."""
+        self._sleep(self._backoff(attempt), "backoff")
+
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.backoff * (2 ** attempt), self.settings.backoff_max)
         return base + random.uniform(0, self.settings.backoff / 2)

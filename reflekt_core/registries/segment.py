@@ -100,6 +100,7 @@ class SegmentRegistry:
                     notes.append(f"the create request for plan '{name}' failed ({exc.message}), but the plan "
                                  f"exists: using it")
                     return found
+                self.http.pause(attempt)
                 attempt += 1
                 continue
             if not plan or "id" not in plan:
