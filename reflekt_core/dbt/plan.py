@@ -162,11 +162,12 @@ class _Planner:
             self._columns_of[schema.rel_path] = found
         return self._columns_of[schema.rel_path]
 
-    def _version_where(self, table: Table) -> dict[int, str] | None:
+    def _version_where(self, table: Table, schemas: Sequence[EventSchema]) -> dict[int, str] | None:
+        """``schema_version = <major>`` per major version, when the raw table records the version."""
         column = table.column(VERSION_COLUMN)
         if column is None:
             return None
-        return _Wheres(column.type not in ("integer", "float"))
+        return {s.major: f"{VERSION_OUTPUT} = {_version_value(column.type, s.major)!r}" for s in schemas}
 
     def _row_schemas(self, spec: ModelSpec, event_versions: list[EventSchema], table: Table) -> list[EventSchema]:
         """The versions whose rows the model reads."""
@@ -213,7 +214,7 @@ class _Planner:
                 self.drift.append(Drift("untranslatable_pattern", spec.table, column_name, schema.id,
                                         f"pattern of property '{node.path}' of {schema.id} uses {problem}, which "
                                         f"not every warehouse can match: no pattern test was generated"))
-        wheres = self._version_where(table) if spec.one_event and spec.version_major is None else None
+        wheres = self._version_where(table, rows) if spec.one_event and spec.version_major is None else None
         tests = combine(per_version, wheres) + name_tests(self.settings, column_name)
         renamed = columns.add_property(ModelColumn(column_name, column_name, description, column_type,
                                                    tests=tests, cast=cast))
@@ -239,8 +240,7 @@ class _Planner:
         if spec.page_name is not None:
             conditions.append(("name", spec.page_name))
         if spec.version_major is not None and table.column(VERSION_COLUMN) is not None:
-            conditions.append((VERSION_COLUMN, _Wheres(table.column(VERSION_COLUMN).type not in ("integer", "float"))
-                               .value(spec.version_major)))
+            conditions.append((VERSION_COLUMN, _version_value(table.column(VERSION_COLUMN).type, spec.version_major)))
         return Model(spec.name, spec.table, spec.call_type, newest.description, columns.items, newest,
                      filtered=kind not in UNFILTERED, schemas=list(spec.schemas), conditions=conditions,
                      dedupe=self.dedupe(table))
@@ -269,18 +269,9 @@ class _Planner:
                      filtered=table.name not in UNFILTERED, dedupe=self.dedupe(table))
 
 
-class _Wheres(dict):
-    """Row filters on ``schema_version`` per major version, quoted when the column holds text."""
-
-    def __init__(self, quote: bool):
-        super().__init__()
-        self.quote = quote
-
-    def value(self, major: int) -> Any:
-        return str(major) if self.quote else major
-
-    def __missing__(self, major: int) -> str:
-        return f"{VERSION_OUTPUT} = " + (f"'{major}'" if self.quote else str(major))
+def _version_value(column_type: str, major: int) -> int | str:
+    """A major version as the raw version column holds it (a number, or text)."""
+    return major if column_type in _NUMERIC else str(major)
 
 
 def _traits(schemas: Sequence[EventSchema], planner: _Planner) -> dict[str, str]:

@@ -189,3 +189,11 @@ def test_portability_database_freshness_and_dedupe_settings(tmp_path):
     source = yaml.safe_load(rendered["models/segment/__src_segment.yml"])["sources"][0]
     assert source["database"] == "raw_events" and "freshness" not in source["config"]
     assert "row_number" not in rendered["models/segment/stg_segment__order_completed.sql"]
+
+
+def test_a_text_version_column_is_compared_as_text(tmp_path):
+    tables = {"order_completed": [(c, "varchar" if c == "context_protocols_event_version" else d)
+                                  for c, d in VERSIONED]}
+    plan, _ = _generate(tmp_path, _three_versions(), tables)
+    assert _columns(plan, "stg_segment__order_completed")["coupon"].tests == [
+        {"not_null": {"config": {"where": "schema_version = '2'"}}}]
