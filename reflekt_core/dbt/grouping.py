@@ -52,6 +52,8 @@ class ModelSpec:
     version_major: int | None = None             # per_version: rows of this major version
     one_event: bool = True                       # every schema is a version of one event
     plan_name: str = ""
+    #: per_version: every version of the event (the rows the model reads, without a version filter).
+    all_versions: list[EventSchema] = field(default_factory=list)
 
     @property
     def newest(self) -> EventSchema:
@@ -144,12 +146,14 @@ def _plan_specs(table: str, plan: str, events: list[_Event], prefix: str,
 
 
 def _per_version(spec: ModelSpec) -> list[ModelSpec]:
+    if not spec.one_event:
+        return [spec]  # several identify (group, alias) schemas: no version names them apart
     result = []
     for schema in spec.schemas:
         parts = schema.version_parts  # SchemaVer 1-0-2: __v1_0_2
         suffix = "" if parts in ((1, 0), (1, 0, 0)) else "__v" + "_".join(str(p) for p in parts)
         result.append(ModelSpec(spec.name + suffix, spec.table, spec.call_type, [schema], spec.page_name,
-                                schema.major, spec.one_event, spec.plan_name))
+                                schema.major, spec.one_event, spec.plan_name, list(spec.schemas)))
     return result
 
 

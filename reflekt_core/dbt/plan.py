@@ -169,13 +169,13 @@ class _Planner:
             return None
         return {s.major: f"{VERSION_OUTPUT} = {_version_value(column.type, s.major)!r}" for s in schemas}
 
-    def _row_schemas(self, spec: ModelSpec, event_versions: list[EventSchema], table: Table) -> list[EventSchema]:
+    def _row_schemas(self, spec: ModelSpec, table: Table) -> list[EventSchema]:
         """The versions whose rows the model reads."""
         if spec.version_major is None:
             return spec.schemas
         if table.column(VERSION_COLUMN) is not None:
-            return [s for s in event_versions if s.major == spec.version_major]
-        return event_versions  # without the version column every per-version model reads every row
+            return [s for s in spec.all_versions if s.major == spec.version_major]
+        return spec.all_versions  # without the version column every per-version model reads every row
 
     def _property(self, columns: Columns, spec: ModelSpec, table: Table, column_name: str,
                   rows: list[EventSchema]) -> None:
@@ -223,7 +223,7 @@ class _Planner:
                                     f"property '{prop.path}' of {newest.id} is selected as '{renamed}': Reflekt "
                                     f"uses the name '{column_name}' for its own column"))
 
-    def model(self, spec: ModelSpec, table: Table, event_versions: list[EventSchema]) -> Model:
+    def model(self, spec: ModelSpec, table: Table) -> Model:
         kind = self.layout.table_kind(spec.table, spec.call_type)
         newest = spec.newest
         columns = Columns(own_names(table, kind, self.layout, newest))
@@ -231,7 +231,7 @@ class _Planner:
         order: list[str] = []
         for schema in reversed(spec.schemas):  # the newest version's order, then older versions' columns
             order += [c for c in self.columns_of(schema) if c not in order]
-        rows = self._row_schemas(spec, event_versions, table)
+        rows = self._row_schemas(spec, table)
         for column_name in order:
             self._property(columns, spec, table, column_name, rows)
         add_context(columns, table, self.settings)
@@ -333,9 +333,6 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
     source_tables: dict[str, str] = {}
     table_freshness: dict[str, dict[str, Any] | None] = {}
     specs = plan_models(schemas, layout, settings.models_prefix, source_schema, settings.models_versions)
-    events: dict[tuple[str, str, str], list[EventSchema]] = defaultdict(list)
-    for schema in sorted(schemas, key=lambda s: (s.version_parts, s.rel_path)):
-        events[(schema.event_dir, schema.name, layout.table_for(schema.name, schema.call_type))].append(schema)
     schema_tables = {spec.table for spec in specs}
     missing: set[str] = set()
     for spec in specs:
@@ -354,8 +351,7 @@ def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: Sch
         given, value = _freshness(newest)
         if given:
             table_freshness.setdefault(spec.table, value)
-        event_versions = events[(newest.event_dir, newest.name, spec.table)]
-        models.append(planner.model(spec, table, event_versions))
+        models.append(planner.model(spec, table))
 
     traits = _traits(schemas, planner)
     for table_name in TABLE_MODELS:

@@ -12,6 +12,7 @@ from reflekt_core.schemas import load_selected
 from reflekt_core.warehouses.catalog import build_schema_catalog
 from tests.helpers import make_project
 
+S = {"type": "string", "description": "A value."}
 CALL = [("id", "varchar"), ("anonymous_id", "varchar"), ("user_id", "varchar"), ("received_at", "timestamp"),
         ("timestamp", "timestamp")]
 TRACK = CALL + [("event", "varchar"), ("event_text", "varchar")]
@@ -197,3 +198,17 @@ def test_a_text_version_column_is_compared_as_text(tmp_path):
     plan, _ = _generate(tmp_path, _three_versions(), tables)
     assert _columns(plan, "stg_segment__order_completed")["coupon"].tests == [
         {"not_null": {"config": {"where": "schema_version = '2'"}}}]
+
+
+def test_several_identify_schemas_of_one_plan_are_one_model_in_either_version_mode(tmp_path):
+    files = {"web/Identify/1-0.json": {"properties": {"email": S}, "required": ["order_id", "email"]},
+             "web/Identify_Customer/1-0.json": {"self": {"call_type": "identify"},
+                                                "properties": {"email": S, "plan": S}}}
+    tables = {"identifies": CALL + [("order_id", "varchar"), ("email", "varchar"), ("plan", "varchar")]}
+    for project in (None, {"artifacts": {"dbt": {"models": {"versions": "per_version"}}}}):
+        plan, _ = _generate(tmp_path / str(bool(project)), files, tables, project)
+        assert [m.name for m in plan.models] == ["stg_segment__identifies"]
+        columns = _columns(plan, "stg_segment__identifies")
+        assert {"email", "plan", "order_id"} <= set(columns)
+        assert columns["email"].tests == []  # required by one identify schema only
+        assert columns["order_id"].tests == ["not_null"]  # required by both
