@@ -52,7 +52,7 @@ class DiskStore:
                                     hint="check uri in the profile's iglu entry")
             return []
         keys = []
-        for dirpath, dirnames, filenames in os.walk(base):
+        for dirpath, dirnames, filenames in os.walk(base / vendor if vendor else base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
             for file_name in filenames:
