@@ -219,8 +219,9 @@ class IgluRegistry:
             where = f"schemas/{schema.rel_path}"
             if not is_self_describing(schema.doc):
                 raise UsageError(f"{where} is not a self-describing Iglu schema",
-                                 hint=f'set "$schema": "{IGLU_SELF_DESC}" and a SchemaVer self.version '
-                                      "(see the README: migrating from reflekt 0.6)")
+                                 hint="select only Iglu schemas (--select <vendor>), or make it one: "
+                                      f'"$schema": "{IGLU_SELF_DESC}" and a SchemaVer self.version '
+                                      "(README: migrating from reflekt 0.6)")
             key = key_from_self(schema.self_block, where)
             if schema.rel_path != key.rel_path:
                 raise UsageError(f"{where} declares {key.uri}, which belongs in schemas/{key.rel_path}",

@@ -8,6 +8,7 @@ Each is refused before anything is written, naming the remote items.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 from reflekt_core.errors import RegistryError
 from reflekt_core.registries.base import RemoteSchema
 
-_FILE = re.compile(r"^(0|[1-9][0-9]*)-(0|[1-9][0-9]*)\.json$")
+#: MAJOR-MINOR, or SchemaVer MODEL-REVISION-ADDITION (Iglu).
+_FILE = re.compile(r"^(0|[1-9][0-9]*)-(0|[1-9][0-9]*)(-(0|[1-9][0-9]*))?\.json$")
 _NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 _SHOWN = 5
 
@@ -36,11 +38,12 @@ def _problem(remote: RemoteSchema, plan_folder: str) -> str | None:
     if "\0" in rel or "\\" in rel:
         return "its name holds a NUL byte or a backslash"
     parts = rel.split("/")
-    if len(parts) != 3 or parts[0] != plan_folder:
+    if len(parts) != 3 or not _in_plan(parts[0], plan_folder):
         return f"its path {rel!r} is not {plan_folder}/<Event_Name>/<MAJOR>-<MINOR>.json"
     event, file_name = parts[1], parts[2]
-    if event in ("", ".", "..") or event.startswith("."):
-        return f"its folder name {event!r} is empty, hidden or leaves the plan folder"
+    for folder in dict.fromkeys((parts[0], event)):  # a glob plan (Iglu: --select 'com.*') checks the plan folder too
+        if folder in ("", ".", "..") or folder.startswith("."):
+            return f"its folder name {folder!r} is empty, hidden or leaves the plan folder"
     if len(event.encode("utf-8", "surrogatepass")) > _NAME_MAX:
         return f"its folder name is {len(event.encode('utf-8', 'surrogatepass'))} bytes long (at most {_NAME_MAX})"
     if any(0xD800 <= ord(c) <= 0xDFFF for c in rel):
@@ -53,6 +56,13 @@ def _problem(remote: RemoteSchema, plan_folder: str) -> str | None:
     return None
 
 
+def _in_plan(folder: str, plan_folder: str) -> bool:
+    """The item's plan folder is the selected one, or matches a glob selection (Iglu vendors)."""
+    if any(c in plan_folder for c in "*?["):
+        return fnmatch.fnmatchcase(folder, plan_folder)
+    return folder == plan_folder
+
+
 def check_remote_paths(schemas_dir: Path, plan_folder: str, remotes: Sequence[RemoteSchema]) -> None:
     """Raise :class:`RegistryError` naming every remote item that cannot be written safely.
 
@@ -62,7 +72,6 @@ def check_remote_paths(schemas_dir: Path, plan_folder: str, remotes: Sequence[Re
     """
     problems: list[str] = []
     seen: dict[str, RemoteSchema] = {}
-    root = (schemas_dir / plan_folder).resolve()
     for remote in remotes:
         problem = _problem(remote, plan_folder)
         if problem is None:
@@ -71,6 +80,7 @@ def check_remote_paths(schemas_dir: Path, plan_folder: str, remotes: Sequence[Re
                 problem = f"it lands on the same file as {_remote_name(seen[key])} ({remote.rel_path})"
             else:
                 seen[key] = remote
+                root = (schemas_dir / remote.rel_path.split("/")[0]).resolve()
                 parent = (schemas_dir / remote.rel_path).parent.resolve()
                 if parent != root and root not in parent.parents:
                     problem = f"{remote.rel_path} leads out of the plan folder through a symbolic link"
