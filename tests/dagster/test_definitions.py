@@ -26,7 +26,7 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert len([k for k in keys if k.startswith("event_schemas/")]) == 10
     schema = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"])
     raw = AssetKey(["raw", "segment", "order_completed"])
-    model = AssetKey(["stg_segment__order_completed__v1_1"])
+    model = AssetKey(["stg_segment__order_completed"])  # one model over Order Completed 1-0 and 1-1
     assert schema in graph.get(raw).parent_keys and raw in graph.get(model).parent_keys
     node = graph.get(schema)
     assert node.group_name == "event_schemas"
@@ -52,7 +52,7 @@ def test_materialise_the_whole_demo_graph(defs):
     drift = checks[("reflekt/warehouse_catalog/jaffle_shop/warehouse/segment", "missing_table")]
     assert not drift.passed and drift.metadata["count"].value == 1
     dbt_tests = [c for (key, name), c in checks.items() if key.startswith("stg_")]
-    assert len(dbt_tests) >= 60 and all(c.passed for c in dbt_tests)
+    assert len(dbt_tests) >= 50 and all(c.passed for c in dbt_tests)
     lint_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                      if m.asset_key == AssetKey(["reflekt", "lint_report"]))
     assert lint_meta["ok"].value is True and lint_meta["summary"].value["schemas"] == 10
