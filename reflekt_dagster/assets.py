@@ -3,14 +3,18 @@
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec,
-                     AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset, multi_asset)
+                     AssetsDefinition, AutomationCondition, DataVersion, Failure, MaterializeResult, MetadataValue,
+                     asset, multi_asset)
 
 from reflekt_core.dbt.plan import DRIFT_KINDS
 from reflekt_core.errors import ReflektError
 from reflekt_core.lint.reporters import render_json
 from reflekt_core.lint.result import Level
+from reflekt_dagster.package import PackageStore
+from reflekt_dagster.reload import request_reload
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.specs import LINT_CHECK, SchemaSpecs
 from reflekt_dagster.translator import ReflektTranslator
@@ -20,47 +24,75 @@ def _failure(exc: ReflektError) -> Failure:
     return Failure(description=str(exc))
 
 
+def _run_metadata(context: AssetExecutionContext) -> dict:
+    """The commit and author the schemas sensor put on the run, when it launched it."""
+    tags = context.run.tags if context.has_tag("reflekt/commit") or context.has_tag("reflekt/author") else {}
+    return {key: tags[f"reflekt/{key}"] for key in ("commit", "author") if f"reflekt/{key}" in tags}
+
+
 def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> AssetsDefinition:
-    """One multi-asset for every event schema version, with a lint check on each."""
+    """One multi-asset for every event schema version, with a blocking lint check on each.
+
+    The data version of a schema asset is its file's git blob hash. A file with lint errors is
+    not materialised: its check fails, the step fails with the lint messages, and nothing
+    downstream runs on it.
+    """
     entries = specs.by_path()
 
     @multi_asset(name="event_schemas", specs=specs.specs, check_specs=specs.checks, can_subset=True)
     def event_schemas(context: AssetExecutionContext, reflekt: ReflektResource):
         from reflekt_core.lint.engine import lint_schemas
         from reflekt_core.report import render_schema
+        from reflekt_core.schemas.gitchanges import blob_hash
         from reflekt_core.schemas.loader import iter_load, iter_schema_files
 
         project = reflekt.load()
         selected = [rel for rel, e in entries.items() if e.key in context.selected_asset_keys]
+        missing = [rel for rel in selected if not (project.schemas_dir / rel).is_file()]
         errors: list = []
-        loaded = list(iter_load(project.schemas_dir, selected, errors))
+        loaded = list(iter_load(project.schemas_dir, [r for r in selected if r not in missing], errors))
         broken = {e.rel_path: str(e) for e in errors}
+        broken.update({rel: f"schemas/{rel} was deleted (reload the code location to drop its asset)"
+                       for rel in missing})
         result = lint_schemas(loaded, project, all_files=iter_schema_files(project.schemas_dir))
+        run_meta = _run_metadata(context)
         for schema in loaded:
             entry = entries[schema.rel_path]
             violations = result.for_path(f"schemas/{schema.rel_path}")
             errors_ = [v for v in violations if v.level is Level.ERROR]
-            yield MaterializeResult(asset_key=entry.key, metadata={
-                "version": schema.version, "schema_id": schema.id,
-                "owners": ", ".join(translator.schema_owners(schema)) or "-",
-                "properties": MetadataValue.md(render_schema(schema)),
-            })
+            listing = "\n".join(f"- **{v.level.value}** `{v.code}` {v.message}" for v in violations) or "none"
             yield AssetCheckResult(
                 asset_key=entry.key, check_name=LINT_CHECK, passed=not errors_, severity=AssetCheckSeverity.ERROR,
                 metadata={"errors": len(errors_), "warnings": len(violations) - len(errors_),
-                          "violations": MetadataValue.md("\n".join(
-                              f"- **{v.level.value}** `{v.code}` {v.message}" for v in violations) or "none")})
+                          "violations": MetadataValue.md(listing)})
+            if errors_:
+                broken[schema.rel_path] = "; ".join(f"{v.code} {v.message}" for v in errors_)
+                continue
+            yield MaterializeResult(asset_key=entry.key, data_version=DataVersion(blob_hash(schema.path.read_bytes())),
+                                    metadata={"version": schema.version, "schema_id": schema.id, **run_meta,
+                                              "owners": ", ".join(translator.schema_owners(schema)) or "-",
+                                              "properties": MetadataValue.md(render_schema(schema))})
         for rel, message in broken.items():
-            yield AssetCheckResult(asset_key=entries[rel].key, check_name=LINT_CHECK, passed=False,
-                                   severity=AssetCheckSeverity.ERROR, metadata={"error": message})
+            if rel not in {s.rel_path for s in loaded}:
+                yield AssetCheckResult(asset_key=entries[rel].key, check_name=LINT_CHECK, passed=False,
+                                       severity=AssetCheckSeverity.ERROR, metadata={"error": message})
+        if broken:
+            raise Failure(description="lint failed: " + " | ".join(f"schemas/{rel}: {msg}"
+                                                                   for rel, msg in sorted(broken.items())),
+                          allow_retries=False)
 
     return event_schemas
 
 
-def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator) -> AssetsDefinition:
+def _eager(automation: bool) -> AutomationCondition | None:
+    return AutomationCondition.eager() if automation else None
+
+
+def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator, automation: bool = True) -> AssetsDefinition:
     # A one-spec multi_asset: for 1,000 deps it builds 3x faster than @asset(deps=...).
     @multi_asset(name="lint_report", specs=[AssetSpec(
         key=translator.lint_report_key(), group_name=translator.group(), deps=[s.key for s in specs.specs],
+        automation_condition=_eager(automation),
         kinds={"json"}, description="reflekt lint over every schema: the report as JSON and Markdown.")])
     def lint_report(reflekt: ReflektResource) -> MaterializeResult:
         from reflekt_core.lint.engine import lint_project
@@ -114,23 +146,39 @@ def build_catalog_asset(source: str, sdk: str, translator: ReflektTranslator) ->
     return warehouse_catalog
 
 
-def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: ReflektTranslator) -> AssetsDefinition:
+def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: ReflektTranslator, store: PackageStore,
+                            profiles_dir: Path | None, loaded_version: str | None,
+                            automation: bool = True) -> AssetsDefinition:
+    """Lint, generate the package into a new version folder, parse it, and point CURRENT at it.
+
+    When the version differs from the one this code location loaded its dbt models from, the
+    code location is asked to reload (``REFLEKT_DAGSTER_RELOAD_URL``), so new models appear.
+    """
     @multi_asset(name="dbt_package", specs=[AssetSpec(
         key=translator.dbt_package_key(), group_name=translator.group(), kinds={"dbt"},
-        deps=[*[s.key for s in specs.specs], translator.catalog_key(source)],
+        deps=[s.key for s in specs.specs], automation_condition=_eager(automation),
         description="The generated dbt package: sources, staging models, docs and tests.")])
     def dbt_package(reflekt: ReflektResource, warehouse: WarehouseResource) -> MaterializeResult:
         from reflekt_core.dbt import build_from_project
+        from reflekt_core.lint.engine import lint_project
 
         try:
-            result = build_from_project(reflekt.load(), warehouse.sdk, source, profile=reflekt.profile)
+            project = reflekt.load()
+            lint = lint_project(project)
+            if not lint.ok:
+                errors = [v for v in lint.violations if v.level is Level.ERROR]
+                raise Failure(description="lint failed, the dbt package was not rebuilt: " + " | ".join(
+                    f"{v.path}: {v.code} {v.message}" for v in errors[:5]), allow_retries=False)
+            result = build_from_project(project, warehouse.sdk, source, profile=reflekt.profile, dry_run=True)
+            folder, created = store.publish(result.files, profiles_dir)
         except ReflektError as exc:
             raise _failure(exc) from None
-        write = result.write
-        return MaterializeResult(metadata={
-            "path": str(result.dest), "models": len(result.plan.models), "created": len(write.created),
-            "changed": len(write.changed), "removed": len(write.removed), "unchanged": len(write.unchanged),
-            "drift": len(result.drift)})
+        if folder.name != loaded_version:
+            request_reload()
+        return MaterializeResult(data_version=DataVersion(folder.name), metadata={
+            "path": str(folder), "version": folder.name, "new_version": created,
+            "models": len(result.plan.models), "drift": len(result.drift),
+            "drift_items": MetadataValue.json([d.to_dict() for d in result.drift])})
 
     return dbt_package
 
@@ -161,35 +209,6 @@ def _registry_pull_asset(registry: str, translator: ReflektTranslator) -> Assets
     return registry_plan
 
 
-def _segment_push_asset(translator: ReflektTranslator, lint_key: AssetKey) -> AssetsDefinition:
-    @asset(key=translator.segment_push_key(), group_name=translator.group(), kinds={"segment"},
-           deps=[lint_key], required_resource_keys={"reflekt", "registry_segment"},
-           description="Push the plan to Segment Protocols; refuses to run when lint fails.")
-    def segment_push(context) -> MaterializeResult:
-        from reflekt_core.lint.engine import lint_project
-        from reflekt_core.registries import make_registry
-        from reflekt_core.registries.sync import push_selection
-
-        project = context.resources.reflekt.load()
-        config: RegistryResource = context.resources.registry_segment
-        try:
-            if not lint_project(project, [config.select]).ok:
-                raise Failure(description=f"lint found errors in {config.select}: not pushing to Segment")
-            result, _, _ = push_selection(project, make_registry(config.entry(), project), config.select)
-        except ReflektError as exc:
-            raise _failure(exc) from None
-        return MaterializeResult(metadata={
-            "created": len(result.created), "updated": len(result.updated), "unchanged": len(result.unchanged),
-            "deleted": len(result.deleted),
-            "notes": MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "none")})
-
-    return segment_push
-
-
-def build_registry_assets(registries: Sequence[str], translator: ReflektTranslator,
-                          lint_key: AssetKey) -> list[AssetsDefinition]:
-    """A pull asset per configured registry, and a Segment push that runs only when lint passes."""
-    assets = [_registry_pull_asset(registry, translator) for registry in registries]
-    if "segment" in registries:
-        assets.append(_segment_push_asset(translator, lint_key))
-    return assets
+def build_registry_assets(registries: Sequence[str], translator: ReflektTranslator) -> list[AssetsDefinition]:
+    """A pull asset per configured registry (read-only: it reports the diff, it writes nothing)."""
+    return [_registry_pull_asset(registry, translator) for registry in registries]

@@ -1,31 +1,50 @@
 """The generated dbt package's models in the asset graph, via dagster-dbt.
 
-dbt sources map to raw-table assets, and each raw table depends on the event schemas
-that describe it, so lineage reads event schema -> raw table -> staging model.
+dbt sources map to raw-table assets, and each raw table depends on the event schemas that
+describe it, so lineage reads event schema -> raw table -> staging model. Every model also
+depends on ``reflekt/dbt_package`` (it must not run before the package is written) and on the
+schemas of its raw table, which is what its automation condition watches: an edited schema
+rebuilds its own models, not all of them.
 """
 
 
-import os
-import sys
 from collections import defaultdict
-from functools import cached_property
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
-from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject,
-                         dbt_assets)
+from dagster import (AssetExecutionContext, AssetKey, AssetSelection, AssetSpec, AutomationCondition, Failure,
+                     multi_asset)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
+from reflekt_dagster.package import OfflineDbtCliResource, PackageStore
+from reflekt_dagster.resources import DbtRunResource
 from reflekt_dagster.translator import ReflektTranslator
+
+UNPREPARED_HINT = ("the dbt package is not prepared: run `python -m reflekt_dagster.prepare` "
+                   "(scripts/demo does), then reload the code location")
+
+
+def model_condition(ignore: AssetSelection) -> AutomationCondition:
+    """``eager``, except that updates of ``ignore`` (the package, raw tables) do not trigger it."""
+    return (AutomationCondition.in_latest_time_window()
+            & (AutomationCondition.newly_missing()
+               | AutomationCondition.any_deps_updated().ignore(ignore)).since_last_handled()
+            & ~AutomationCondition.any_deps_missing().ignore(ignore)
+            & ~AutomationCondition.any_deps_in_progress()
+            & ~AutomationCondition.in_progress()).with_label("eager on its event schemas")
 
 
 class ReflektDbtTranslator(DagsterDbtTranslator):
-    """dbt sources become Reflekt's raw-table keys; models go to the ``dbt_staging`` group."""
+    """dbt sources become Reflekt's raw-table keys; models go to ``dbt_staging``, after the package."""
 
-    def __init__(self, translator: ReflektTranslator):
+    def __init__(self, translator: ReflektTranslator, raw_schemas: Mapping[AssetKey, list[AssetKey]] | None = None,
+                 automation: bool = True):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
         self.reflekt = translator
+        self.raw_schemas = raw_schemas or {}
+        self.automation = automation
+        self._ignore = AssetSelection.assets(translator.dbt_package_key(), *self.raw_schemas)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -35,54 +54,64 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         return "dbt_staging" if dbt_resource_props["resource_type"] == "model" else None
 
-
-class OfflineDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, minus the ``dbt --version`` it runs to learn dbt's version:
-    that command asks pypi.org for the latest release, a call home from inside the job.
-    dbt-core runs in this very environment, so its version is read from the package."""
-
-    @cached_property
-    def _cli_version(self):
-        from dbt.version import __version__
-        from packaging import version
-
-        return version.parse(__version__)
-
-
-def dbt_executable() -> str:
-    """dbt beside this Python (a venv that is not activated has it off PATH)."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
-
-
-def prepare_dbt_project(package_dir: Path, profiles_dir: Path | None) -> DbtProject:
-    """A DbtProject with its manifest parsed (``dbt parse``, no network) if it is missing."""
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    project = DbtProject(project_dir=package_dir, profiles_dir=profiles_dir)
-    if not project.manifest_path.exists():
-        # dbt parse with the dbt beside this Python (DbtProject's own preparer looks only on PATH).
-        cli = OfflineDbtCliResource(project_dir=project, dbt_executable=dbt_executable(),
-                             profiles_dir=str(profiles_dir) if profiles_dir else None)
-        cli.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-    return project
+    def get_asset_spec(self, manifest, unique_id, project) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if not unique_id.startswith("model."):
+            return spec
+        parents = [d.asset_key for d in spec.deps]
+        schemas = [s for p in parents for s in self.raw_schemas.get(p, [])]
+        return spec.replace_attributes(
+            deps=[*spec.deps, self.reflekt.dbt_package_key(), *dict.fromkeys(schemas)],
+            automation_condition=model_condition(self._ignore) if self.automation else None)
 
 
 def build_raw_table_specs(schema_tables: Mapping[AssetKey, list[tuple[str, str]]],
                           translator: ReflektTranslator) -> list[AssetSpec]:
     """``{schema asset: [(source schema, table)]}`` -> one raw-table spec per table, depending on its schemas."""
+    return [AssetSpec(key=key, deps=schema_keys, group_name="raw_events", kinds={"table"},
+                      description="Raw events the CDP loads into the warehouse.")
+            for key, schema_keys in raw_table_schemas(schema_tables, translator).items()]
+
+
+def raw_table_schemas(schema_tables: Mapping[AssetKey, list[tuple[str, str]]],
+                      translator: ReflektTranslator) -> dict[AssetKey, list[AssetKey]]:
     deps: dict[AssetKey, set[AssetKey]] = defaultdict(set)
     for schema_key, tables in schema_tables.items():
         for source_schema, table in tables:
             deps[translator.raw_table_key(source_schema, table)].add(schema_key)
-    return [AssetSpec(key=key, deps=sorted(schema_keys, key=lambda k: k.path), group_name="raw_events",
-                      kinds={"table"}, description="Raw events the CDP loads into the warehouse.")
-            for key, schema_keys in sorted(deps.items(), key=lambda item: item[0].path)]
+    return {key: sorted(keys, key=lambda k: k.path) for key, keys in sorted(deps.items(), key=lambda i: i[0].path)}
 
 
-def build_dbt_model_assets(project: DbtProject, translator: ReflektTranslator):
-    @dbt_assets(manifest=project.manifest_path, project=project,
-                dagster_dbt_translator=ReflektDbtTranslator(translator), name="reflekt_dbt_models")
-    def reflekt_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, translator: ReflektTranslator,
+                           raw_schemas: Mapping[AssetKey, list[AssetKey]], automation: bool = True):
+    """dagster-dbt assets from the prepared manifest, or one asset that fails with a hint when there is none.
+
+    At run time dbt runs in the *current* package version, which ``reflekt/dbt_package`` may have
+    moved on since load; the loaded manifest only maps dbt's events to asset keys.
+    """
+    manifest = store.manifest()
+    if manifest is None:
+        return _unprepared_asset(translator)
+    project = DbtProject(project_dir=manifest.parent.parent, profiles_dir=profiles_dir)
+
+    @dbt_assets(manifest=manifest, project=project, name="reflekt_dbt_models",
+                dagster_dbt_translator=ReflektDbtTranslator(translator, raw_schemas, automation))
+    def reflekt_dbt_models(context: AssetExecutionContext, dbt: DbtRunResource):
+        current = store.current()
+        if current is None:
+            raise Failure(description=UNPREPARED_HINT)
+        cli = OfflineDbtCliResource(project_dir=str(current), profiles_dir=dbt.profiles_dir,
+                                    dbt_executable=dbt.dbt_executable)
+        yield from cli.cli(["build"], context=context).stream()
+
+    return reflekt_dbt_models
+
+
+def _unprepared_asset(translator: ReflektTranslator):
+    @multi_asset(name="reflekt_dbt_models", specs=[AssetSpec(
+        key=AssetKey(["reflekt", "dbt_models"]), group_name="dbt_staging", kinds={"dbt"},
+        deps=[translator.dbt_package_key()], description=f"Placeholder: {UNPREPARED_HINT}.")])
+    def reflekt_dbt_models():
+        raise Failure(description=UNPREPARED_HINT)
 
     return reflekt_dbt_models

@@ -10,90 +10,111 @@ environment variables read at load time:
 - ``REFLEKT_SDK`` (``segment`` | ``rudderstack``), ``REFLEKT_DBT_PROFILES_DIR``
 - ``REFLEKT_SEGMENT_PLAN`` + ``SEGMENT_API_TOKEN`` and/or ``REFLEKT_AVO_BRANCH`` + ``AVO_WORKSPACE_ID``,
   ``AVO_SERVICE_ACCOUNT_NAME``, ``AVO_SERVICE_ACCOUNT_SECRET`` to add registry assets
-- ``REFLEKT_PULL_CRON`` (default ``0 6 * * *``)
+- ``REFLEKT_PULL_CRON`` (default ``0 6 * * *``), ``REFLEKT_PULL_TIMEZONE`` (``UTC``),
+  ``REFLEKT_PULL_SCHEDULE`` (``off``: the schedule starts stopped; ``on``: running)
+- ``REFLEKT_DAGSTER_AUTOMATION`` (``on``: the schemas sensor and the automation sensor start
+  running; ``off``: both start stopped and assets carry no automation condition)
+- ``REFLEKT_SENSOR_INTERVAL`` / ``REFLEKT_AUTOMATION_INTERVAL`` (seconds, default 30)
+- ``REFLEKT_SCHEMAS_REMOTE`` + ``REFLEKT_SCHEMAS_BRANCH``: watch a remote branch (fetch and
+  fast-forward the checkout) instead of the working tree
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import Definitions, EnvVar, definitions
 
 from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset, build_lint_report_asset,
                                     build_registry_assets, build_schema_assets)
-from reflekt_dagster.dbt import (OfflineDbtCliResource, build_dbt_model_assets, build_raw_table_specs, dbt_executable,
-                                 prepare_dbt_project)
-from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
-from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule
-from reflekt_dagster.sensors import make_schemas_sensor
+from reflekt_dagster.dbt import build_dbt_model_assets, build_raw_table_specs, raw_table_schemas
+from reflekt_dagster.package import PackageStore, dbt_executable
+from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
+from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
+from reflekt_dagster.sensors import make_automation_sensor, make_schemas_sensor
 from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
 from reflekt_dagster.translator import ReflektTranslator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+PUSHABLE = ("segment", "avo")
 
 
-def _ensure_package(project, source: str, sdk: str, profile: str | None) -> Path:
-    """The dbt package must exist for dagster-dbt to read its manifest: generate it if absent."""
-    from reflekt_core.dbt import build_from_project, default_dest
+@dataclass(frozen=True)
+class DagsterOptions:
+    """How the code location runs: automation, the schemas sensor, the pull schedule."""
 
-    dest = default_dest(project)
-    if not (dest / "dbt_project.yml").exists():
-        build_from_project(project, sdk, source, profile=profile, dest=dest)
-    return dest
+    automation: bool = True               # sensor + automation conditions on (RUNNING by default)
+    sensor_interval: int = 30
+    automation_interval: int = 30
+    schemas_remote: str | None = None     # e.g. "origin": watch a branch of a remote instead of the working tree
+    schemas_branch: str = "main"
+    pull_cron: str = "0 6 * * *"
+    pull_timezone: str = "UTC"
+    pull_running: bool = False            # the pull schedule's default state
 
 
 def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk: str = "segment", *,
                       profile: str | None = None, dbt_profiles_dir: str | Path | None = None,
                       registries: Mapping[str, RegistryResource] | None = None,
-                      pull_cron: str = "0 6 * * *", translator: ReflektTranslator | None = None,
-                      source_sdks: Mapping[str, str] | None = None) -> Definitions:
+                      translator: ReflektTranslator | None = None,
+                      source_sdks: Mapping[str, str] | None = None,
+                      options: DagsterOptions | None = None) -> Definitions:
     """Every Reflekt asset, check, sensor, schedule and job for one project.
 
-    ``source`` is ``source_id.database.schema``, or several: each gets a warehouse catalog asset
-    with drift checks, and the first is the one the dbt package is built from. ``source_sdks``
-    names the CDP of any source whose CDP is not ``sdk``.
+    Reads only the schema files and the prepared dbt manifest (``python -m reflekt_dagster.prepare``):
+    no warehouse, no network, no writes. ``source`` is ``source_id.database.schema``, or several:
+    each gets a warehouse catalog asset with drift checks, and the first is the one the dbt
+    package is built from. ``source_sdks`` names the CDP of any source whose CDP is not ``sdk``.
     """
     from reflekt_core.cdp import get_layout
     from reflekt_core.project import load_project
     from reflekt_core.warehouses import parse_source_ref
 
+    options = options or DagsterOptions()
     sources = [source] if isinstance(source, str) else list(source)
     source = sources[0]
     translator = translator or ReflektTranslator()
     registries = dict(registries or {})
     project = load_project(Path(project_dir))
     reflekt = ReflektResource(project_dir=str(project.dir), profile=profile)
-    specs = build_schema_specs(project, translator)
+    auto = options.automation
+    specs = build_schema_specs(project, translator, automation=auto)
     ref = parse_source_ref(source)
+    profiles_dir = Path(dbt_profiles_dir) if dbt_profiles_dir else None
+    store = PackageStore.for_project(project.dir)
+    loaded = store.current()
 
-    package_dir = _ensure_package(project, source, sdk, profile)
-    dbt_project = prepare_dbt_project(package_dir, Path(dbt_profiles_dir) if dbt_profiles_dir else None)
     layout = get_layout(sdk)
     schema_tables = {e.key: [(ref.schema.lower(), t) for t in layout.tables_written(e.schema.name, e.schema.call_type)]
                      for e in specs.entries if e.schema is not None}
-
-    schema_assets = build_schema_assets(specs, translator)
-    lint_report = build_lint_report_asset(specs, translator)
-    registry_assets = build_registry_assets(sorted(registries), translator, translator.lint_report_key())
-    dbt_models = build_dbt_model_assets(dbt_project, translator)
-    always = [translator.lint_report_key(), translator.dbt_package_key(), *dbt_models.keys]
-    sensor = make_schemas_sensor(project.schemas_dir, lambda files: schema_keys_for_files(specs, files), always)
-    schedules = [make_registry_pull_schedule([translator.registry_pull_key(r) for r in sorted(registries)],
-                                             pull_cron)] if registries else []
+    raw_schemas = raw_table_schemas(schema_tables, translator)
+    dbt_models = build_dbt_model_assets(store, profiles_dir, translator, raw_schemas, automation=auto)
+    package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
+                                      loaded.name if loaded else None, automation=auto)
+    sensors = [make_schemas_sensor(project.schemas_dir, lambda files: schema_keys_for_files(specs, files),
+                                   translator.dbt_package_key(), remote=options.schemas_remote,
+                                   branch=options.schemas_branch, interval=options.sensor_interval, running=auto),
+               make_automation_sensor(interval=options.automation_interval, running=auto)]
+    pull_keys = [translator.registry_pull_key(r) for r in sorted(registries)]
+    schedules = [make_registry_pull_schedule(pull_keys, options.pull_cron, options.pull_timezone,
+                                             options.pull_running)] if registries else []
     resources = {
         "reflekt": reflekt,
         "warehouse": WarehouseResource(source=source, sdk=sdk),
-        "dbt": OfflineDbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_profiles_dir) if dbt_profiles_dir else None,
+        "dbt": DbtRunResource(profiles_dir=str(profiles_dir) if profiles_dir else None,
                               dbt_executable=dbt_executable()),
         **{f"registry_{name}": resource for name, resource in registries.items()},
     }
     return Definitions(
-        assets=[schema_assets, lint_report, *[build_catalog_asset(s, (source_sdks or {}).get(s, sdk), translator) for s in sources],
-                build_dbt_package_asset(specs, source, translator), dbt_models, *registry_assets,
+        assets=[build_schema_assets(specs, translator), build_lint_report_asset(specs, translator, automation=auto),
+                *[build_catalog_asset(s, (source_sdks or {}).get(s, sdk), translator) for s in sources],
+                package, dbt_models, *build_registry_assets(sorted(registries), translator),
                 *build_raw_table_specs(schema_tables, translator)],
-        sensors=[sensor], schedules=schedules, jobs=[make_full_refresh_job()], resources=resources)
+        sensors=sensors, schedules=schedules, resources=resources,
+        jobs=[make_full_refresh_job(), *[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE]])
 
 
 def _registries_from_env() -> dict[str, RegistryResource]:
@@ -111,14 +132,29 @@ def _registries_from_env() -> dict[str, RegistryResource]:
     return found
 
 
+def options_from_env() -> DagsterOptions:
+    env = os.environ.get
+    return DagsterOptions(
+        automation=env("REFLEKT_DAGSTER_AUTOMATION", "on").lower() not in ("off", "0", "false", "no"),
+        sensor_interval=int(env("REFLEKT_SENSOR_INTERVAL", "30")),
+        automation_interval=int(env("REFLEKT_AUTOMATION_INTERVAL", "30")),
+        schemas_remote=env("REFLEKT_SCHEMAS_REMOTE") or None, schemas_branch=env("REFLEKT_SCHEMAS_BRANCH", "main"),
+        pull_cron=env("REFLEKT_PULL_CRON", "0 6 * * *"), pull_timezone=env("REFLEKT_PULL_TIMEZONE", "UTC"),
+        pull_running=env("REFLEKT_PULL_SCHEDULE", "off").lower() in ("on", "1", "true", "yes"))
+
+
+def config_from_env() -> dict:
+    """The code location's configuration from the environment (read at load time, never at import)."""
+    demo = REPO_ROOT / "examples" / "jaffle_shop"
+    return dict(
+        project_dir=os.environ.get("REFLEKT_PROJECT_DIR", str(demo)),
+        source=[s.strip() for s in os.environ.get("REFLEKT_SOURCE", "jaffle_shop.warehouse.segment").split(",")
+                if s.strip()],
+        sdk=os.environ.get("REFLEKT_SDK", "segment"),
+        dbt_profiles_dir=os.environ.get("REFLEKT_DBT_PROFILES_DIR", str(demo / "dbt_profiles")),
+        registries=_registries_from_env(), options=options_from_env())
+
+
 @definitions
 def defs() -> Definitions:
-    demo = REPO_ROOT / "examples" / "jaffle_shop"
-    return build_definitions(
-        os.environ.get("REFLEKT_PROJECT_DIR", str(demo)),
-        [s.strip() for s in os.environ.get("REFLEKT_SOURCE", "jaffle_shop.warehouse.segment").split(",") if s.strip()],
-        os.environ.get("REFLEKT_SDK", "segment"),
-        dbt_profiles_dir=os.environ.get("REFLEKT_DBT_PROFILES_DIR", str(demo / "dbt_profiles")),
-        registries=_registries_from_env(),
-        pull_cron=os.environ.get("REFLEKT_PULL_CRON", "0 6 * * *"),
-    )
+    return build_definitions(**config_from_env())

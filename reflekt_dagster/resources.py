@@ -42,3 +42,10 @@ class WarehouseResource(ConfigurableResource):
 
     source: str
     sdk: str = "segment"
+
+
+class DbtRunResource(ConfigurableResource):
+    """Where dbt finds its profiles and which dbt to run; the project is the current package version."""
+
+    profiles_dir: Optional[str] = None
+    dbt_executable: str = "dbt"

@@ -1,44 +1,73 @@
-"""A sensor on the schemas folder: re-lint and rebuild only what a change touches."""
+"""The sensor on the schemas repository: each changed schema file becomes a run of its schema asset.
+
+What happens downstream (lint report, dbt package, the changed schema's dbt models) is up to
+the assets' automation conditions, evaluated by the ``reflekt_automation`` sensor.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dagster import AssetKey, AssetSelection, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (AssetKey, AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, RunRequest,
+                     SensorEvaluationContext, SensorResult, SkipReason, sensor)
 
-from reflekt_core.schemas.fingerprint import changed_files, fingerprint
+from reflekt_core.errors import ReflektError
+
+
+def _status(running: bool) -> DefaultSensorStatus:
+    return DefaultSensorStatus.RUNNING if running else DefaultSensorStatus.STOPPED
 
 
 def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]], list[AssetKey]],
-                        always: Sequence[AssetKey], name: str = "reflekt_schemas_sensor",
-                        interval: int = 30):
-    """Compares content hashes with the cursor; requests a run of the affected assets only.
+                        package_key: AssetKey, *, remote: str | None = None, branch: str | None = None,
+                        name: str = "reflekt_schemas_sensor", interval: int = 30, running: bool = True):
+    """Watch the schemas folder as git sees it (working tree, or ``remote``/``branch`` when given).
 
-    ``always`` are the assets any schema change affects (lint report, dbt package, dbt models).
-    The cursor is the fingerprint itself, so it survives restarts; the sensor never parses a
-    schema, so a broken one cannot stop it: it shows up as a failed lint check in the run.
+    - an edited or added file that this code location has loaded: a run of its schema asset,
+      tagged with the commit and its author;
+    - a deleted file, or a new one not loaded yet: a run of the dbt package (which also asks
+      for a reload, so the new file's asset appears and is materialised as missing).
+
+    The cursor is the last commit SHA plus the hashes of uncommitted schema files. The first
+    tick records a baseline and launches nothing. No run key: the cursor alone decides what is
+    new, so a revert or a fix to an earlier content is a new change.
     """
+    where = f"{remote}/{branch}" if remote else "the working tree"
 
-    @sensor(name=name, minimum_interval_seconds=interval, target=AssetSelection.all(),
-            description="Watches schemas/ and rebuilds what changed.")
+    @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running),
+            target=AssetSelection.groups("event_schemas") | AssetSelection.assets(package_key),
+            description=f"Watches schemas/ in {where} (git) and materialises the schema files that changed.")
     def schemas_sensor(context: SensorEvaluationContext):
-        current = fingerprint(schemas_dir)
-        previous = json.loads(context.cursor) if context.cursor else {}
-        changed = changed_files(previous, current)
-        cursor = json.dumps(current, sort_keys=True)
-        if not changed:
-            return SensorResult(skip_reason=SkipReason("no schema changed"), cursor=cursor)
-        keys = keys_for_files([c for c in changed if not c.startswith(".reflekt/")])
-        if any(c.startswith(".reflekt/") for c in changed) or not previous:
-            keys = keys_for_files(sorted(current))  # a new meta-schema (or first tick) touches every schema
-        selection = list(dict.fromkeys([*keys, *always]))
-        run_key = hashlib.sha1(cursor.encode()).hexdigest()
-        context.log.info(f"{len(changed)} schema file(s) changed: {', '.join(changed[:10])}")
-        return SensorResult(run_requests=[RunRequest(run_key=run_key, asset_selection=selection,
-                                                     tags={"reflekt/changed_files": str(len(changed))})],
-                            cursor=cursor)
+        from reflekt_core.schemas.gitchanges import detect_changes
+
+        try:
+            found = detect_changes(schemas_dir, context.cursor, remote=remote, branch=branch)
+        except ReflektError as exc:
+            return SkipReason(str(exc))
+        if found.baseline:
+            return SensorResult(skip_reason=f"baseline recorded at {found.commit[:12] or 'no commit'}",
+                                cursor=found.cursor)
+        if not found.changes:
+            return SensorResult(skip_reason="no schema file changed", cursor=found.cursor)
+        edited = [c.rel_path for c in found.changes if c.kind != "deleted"]
+        keys = keys_for_files(edited)
+        structural = len(keys) < len(edited) or bool(found.of_kind("deleted"))
+        selection = [*keys, *([package_key] if structural else [])]
+        summary = ", ".join(f"{c.kind} {c.rel_path}" for c in found.changes[:20])
+        context.log.info(f"{len(found.changes)} schema file(s): {summary}")
+        tags = {"reflekt/commit": found.commit or "none", "reflekt/author": found.author or "unknown",
+                "reflekt/changed_files": str(len(found.changes)),
+                "reflekt/uncommitted": str(bool(found.changes) and not remote).lower()}
+        return SensorResult(run_requests=[RunRequest(asset_selection=selection, tags=tags)], cursor=found.cursor)
 
     return schemas_sensor
+
+
+def make_automation_sensor(targets: Sequence[AssetKey] | AssetSelection | None = None, *, interval: int = 30,
+                           running: bool = True) -> AutomationConditionSensorDefinition:
+    """The sensor that evaluates the assets' automation conditions (eager, on_missing)."""
+    return AutomationConditionSensorDefinition(
+        "reflekt_automation", target=targets if targets is not None else AssetSelection.all(),
+        minimum_interval_seconds=interval, default_status=_status(running),
+        description="Rebuilds what depends on a changed schema: lint report, dbt package, its dbt models.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dagster import AssetCheckSpec, AssetKey, AssetSpec
+from dagster import AssetCheckSpec, AssetKey, AssetSpec, AutomationCondition
 
 from reflekt_core.errors import SchemaLoadError
 from reflekt_core.project import Project
@@ -35,8 +35,12 @@ class SchemaSpecs:
         return {e.rel_path: e for e in self.entries}
 
 
-def build_schema_specs(project: Project, translator: ReflektTranslator) -> SchemaSpecs:
-    """An asset spec and a lint check spec per schema file, from the files on disk."""
+def build_schema_specs(project: Project, translator: ReflektTranslator, automation: bool = True) -> SchemaSpecs:
+    """An asset spec and a blocking lint check spec per schema file, from the files on disk.
+
+    With ``automation``, a schema file that appears is materialised once it is loaded (on_missing);
+    edits reach the assets through the schemas sensor.
+    """
     schemas_dir = project.schemas_dir
     files = iter_schema_files(schemas_dir) if schemas_dir.is_dir() else []
     errors: list[SchemaLoadError] = []
@@ -56,8 +60,9 @@ def build_schema_specs(project: Project, translator: ReflektTranslator) -> Schem
             metadata=translator.schema_metadata(schema) if schema else {"path": f"schemas/{entry.rel_path}"},
             kinds={"json"},
             skippable=True,
+            automation_condition=AutomationCondition.on_missing() if automation else None,
         ))
-        result.checks.append(AssetCheckSpec(name=LINT_CHECK, asset=entry.key,
+        result.checks.append(AssetCheckSpec(name=LINT_CHECK, asset=entry.key, blocking=True,
                                             description="Lint rules of reflekt_project.yml: errors fail the check."))
     return result
 

@@ -13,6 +13,12 @@ _NAME = re.compile(r"[^A-Za-z0-9_]")
 _TAG = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
+def _required_constraint():
+    from dagster import TableColumnConstraints
+
+    return TableColumnConstraints(nullable=False)
+
+
 def clean(text: str) -> str:
     """A string usable as an asset-key part or a Dagster name."""
     return _NAME.sub("_", text).strip("_") or "_"
@@ -56,7 +62,25 @@ class ReflektTranslator:
         return f"{schema.name} {schema.version} ({schema.id}): {schema.description}".strip()
 
     def schema_metadata(self, schema: EventSchema) -> dict[str, Any]:
-        return {"schema_id": schema.id, "path": f"schemas/{schema.rel_path}"}
+        """Static metadata: the id, the file (as a code reference) and the properties as columns."""
+        import warnings
+
+        from dagster import BetaWarning, CodeReferencesMetadataValue, LocalFileCodeReference, TableColumn, TableSchema
+
+        columns = []
+        for name, node in schema.properties.items():
+            node = node if isinstance(node, dict) else {}
+            kind = node.get("type", "any")
+            kind = " | ".join(map(str, kind)) if isinstance(kind, list) else str(kind)
+            columns.append(TableColumn(name=name, type=kind, description=node.get("description") or None,
+                                       constraints=None if name not in schema.required else
+                                       _required_constraint()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BetaWarning)
+            reference = CodeReferencesMetadataValue(code_references=[
+                LocalFileCodeReference(file_path=str(schema.path.resolve()), label="JSON Schema")])
+        return {"schema_id": schema.id, "path": f"schemas/{schema.rel_path}",
+                "dagster/column_schema": TableSchema(columns=columns), "dagster/code_references": reference}
 
     def raw_table_key(self, source_schema: str, table: str) -> AssetKey:
         return AssetKey(["raw", clean(source_schema), clean(table)])

@@ -1,0 +1,48 @@
+"""Prepare the code location: ``reflekt build`` into a package version, then ``dbt parse`` it.
+
+    python -m reflekt_dagster.prepare
+
+Reflekt's counterpart of ``dagster-dbt project prepare-and-package``: run it where the
+warehouse is reachable (``scripts/demo`` does; a deployment runs it when it builds the
+code-location image), so that loading the code location reads files only. Configured like
+the code location (REFLEKT_PROJECT_DIR, REFLEKT_SOURCE, ...). Exit code 0 on success, 2
+with one line saying what to do otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def prepare(project_dir: str | Path, source: str, sdk: str = "segment", *, profile: str | None = None,
+            dbt_profiles_dir: str | Path | None = None) -> Path:
+    """Build the package from the warehouse catalog, publish it as the current version; its folder."""
+    from reflekt_core.dbt import build_from_project
+    from reflekt_core.project import load_project
+    from reflekt_dagster.package import PackageStore
+
+    project = load_project(Path(project_dir))
+    result = build_from_project(project, sdk, source, profile=profile, dry_run=True)
+    folder, _ = PackageStore.for_project(project.dir).publish(
+        result.files, Path(dbt_profiles_dir) if dbt_profiles_dir else None)
+    return folder
+
+
+def main() -> int:
+    from reflekt_core.errors import ReflektError
+    from reflekt_dagster.definitions import config_from_env
+
+    config = config_from_env()
+    try:
+        folder = prepare(config["project_dir"], config["source"][0], config["sdk"],
+                         dbt_profiles_dir=config["dbt_profiles_dir"])
+    except ReflektError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"prepared: {folder} (dbt manifest in {folder / 'target' / 'manifest.json'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The schemas sensor and declarative automation in a real ``dagster dev``, on PostgreSQL storage.
+
+One ``dagster dev`` (webserver + daemon, multiprocess executor, dagster-postgres storage on the
+test PostgreSQL server) is driven over GraphQL through: "Materialize all" (nothing pushed), edit
+a property (targeted rebuild), revert it (rebuilds again), add a file (materialised after the
+reload), break a file (red run, dbt models untouched), fix it (green), and a dry-run push.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.dagster.dagster_dev import DagsterDev, wait_for
+from tests.helpers import ROOT, copy_seeded_demo, dagster_env
+
+LOCATION = "reflekt"
+CART = ["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"]
+CART_FILE = "schemas/jaffle_shop/Cart_Viewed/1-0.json"
+CART_MODEL = ["stg_segment__cart_viewed"]
+OTHER_MODEL = ["stg_segment__order_completed__v1_1"]
+NEW = ["event_schemas", "jaffle_shop", "Coupon_Applied__v1_0"]
+TOKEN = "tok-scenario-123456"
+ASSET_NODES = "{ assetNodes { assetKey { path } } }"
+SENSOR_TICKS = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor {
+  sensorState { status ticks(limit: 1) { status } } } } }"""
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _git(project: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ada Analyst", "GIT_AUTHOR_EMAIL": "ada@jaffle-shop.example",
+           "GIT_COMMITTER_NAME": "Ada Analyst", "GIT_COMMITTER_EMAIL": "ada@jaffle-shop.example"}
+    return subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _postgres_instance(home: Path, pg) -> None:
+    pg.admin(f"create database dagster owner {pg.user}")
+    storage = {"storage": {"postgres": {"postgres_db": {
+        "hostname": "127.0.0.1", "port": pg.port, "username": pg.user, "db_name": "dagster",
+        "password": {"env": "DAGSTER_PG_PASSWORD"}}}}}
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text() + "\n" + json.dumps(storage) + "\n")
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory):
+    from tests.integration.pgserver import start_server
+    from tests.integration.registry_fakes import FakeSegment
+
+    root = tmp_path_factory.mktemp("scenario")
+    project = copy_seeded_demo(root / "jaffle_shop")
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "tracking plan")
+    fake = FakeSegment(TOKEN)
+    pg = start_server()
+    server = None
+    try:
+        home = root / "home"
+        env = {**dagster_env(home, project), "REFLEKT_DEMO_DUCKDB": str(project / "warehouse.duckdb"),
+               "REFLEKT_SENSOR_INTERVAL": "5", "REFLEKT_AUTOMATION_INTERVAL": "5",
+               "REFLEKT_SEGMENT_PLAN": "jaffle_shop", "SEGMENT_API_TOKEN": TOKEN,
+               "REFLEKT_SEGMENT_BASE_URL": fake.url, "DAGSTER_PG_PASSWORD": pg.password,
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        _postgres_instance(home, pg)
+        prepared = subprocess.run([sys.executable, "-m", "reflekt_dagster.prepare"], env=env, capture_output=True,
+                                  text=True, timeout=180)
+        assert prepared.returncode == 0, prepared.stderr
+        server = DagsterDev(env, home, root / "dagster-dev.log")
+        yield server, project, fake
+    finally:
+        if server is not None:
+            server.stop()
+        fake.stop()
+        pg.stop()
+
+
+def _idle(server: DagsterDev) -> bool:
+    return not [r for r in server.runs() if r["status"] in ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")]
+
+
+def _after(server: DagsterDev, key: list[str], since: float):
+    latest = server.latest(*key)
+    return latest if latest and latest[1] / 1000 > since else None
+
+
+def _edit(project: Path, old: str, new: str) -> None:
+    path = project / CART_FILE
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.slow
+def test_sensor_and_automation_scenario(dev):
+    server, project, fake = dev
+    assert server.wait_loaded() == "RepositoryLocation"
+    selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__",
+                "sensorName": "reflekt_schemas_sensor"}
+    wait_for(lambda: (server.gql(SENSOR_TICKS, s=selector)["sensorOrError"]["sensorState"]["ticks"]), 60,
+             "the schemas sensor's baseline tick")
+
+    # "Materialize all": everything builds, nothing is pushed to the registry.
+    keys = [n["assetKey"]["path"] for n in server.gql(ASSET_NODES)["assetNodes"]]
+    run = server.launch("__ASSET_JOB", LOCATION, asset_selection=keys)
+    assert server.wait_run(run) == "SUCCESS", server.failure_messages(run)
+    assert not [r for r in fake.requests() if r[0] in WRITES]
+    wait_for(lambda: _idle(server), 120, "automation to settle")
+    time.sleep(6)
+    wait_for(lambda: _idle(server), 120, "automation to settle")
+
+    # Edit a property: the schema, then exactly its dbt model, are rebuilt; the runs carry the commit.
+    head = _git(project, "rev-parse", "HEAD")
+    t_edit = time.time()
+    _edit(project, "Unique identifier of the cart.", "The cart's unique identifier.")
+    schema_run, _ = wait_for(lambda: _after(server, CART, t_edit), 60, "the edited schema's materialisation")
+    tags = {t["key"]: t["value"] for r in server.runs() if r["runId"] == schema_run for t in r["tags"]}
+    assert tags["reflekt/commit"] == head and tags["reflekt/author"] == "Ada Analyst <ada@jaffle-shop.example>"
+    model_run, _ = wait_for(lambda: _after(server, CART_MODEL, t_edit), 120, "the targeted dbt rebuild")
+    assert server.wait_run(model_run) == "SUCCESS"
+    assert _after(server, OTHER_MODEL, t_edit) is None, "an unrelated dbt model was rebuilt"
+
+    # Revert: the same content as before is a new change, and rebuilds again.
+    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    t_revert = time.time()
+    _edit(project, "The cart's unique identifier.", "Unique identifier of the cart.")
+    wait_for(lambda: _after(server, CART, t_revert), 60, "the reverted schema's materialisation")
+    wait_for(lambda: _after(server, CART_MODEL, t_revert), 120, "the rebuild after the revert")
+
+    # A new file: the package is rebuilt, the location reloads, the new asset is materialised.
+    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    new_file = project / "schemas/jaffle_shop/Coupon_Applied/1-0.json"
+    new_file.parent.mkdir()
+    doc = json.loads((project / CART_FILE).read_text())
+    doc["$id"] = "jaffle_shop/Coupon_Applied/1-0.json"
+    doc["self"]["name"] = "Coupon Applied"
+    doc["description"] = "A customer applied a coupon."
+    new_file.write_text(json.dumps(doc, indent=2))
+    t_new = time.time()
+    wait_for(lambda: _after(server, NEW, t_new), 180, "the new schema's materialisation", interval=2)
+
+    # Break a file: the sensor's run is red with the lint message; the dbt models are not rebuilt.
+    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    model_before = server.latest(*CART_MODEL)
+    original = (project / CART_FILE).read_text()
+    t_break = time.time()
+    (project / CART_FILE).write_text(original.replace('"type": "object"', '"type": "objekt"', 1))
+    failed = wait_for(lambda: [r for r in server.runs() if r["status"] == "FAILURE"
+                               and any(a["path"] == CART for a in r["assetSelection"] or [])], 60, "the red run")
+    assert "lint failed" in server.failure_messages(failed[0]["runId"])
+    time.sleep(12)  # two automation ticks
+    wait_for(lambda: _idle(server), 120, "automation to settle")
+    assert server.latest(*CART_MODEL) == model_before
+    assert _after(server, CART, t_break) is None
+
+    # Fix it: green again.
+    t_fix = time.time()
+    (project / CART_FILE).write_text(original)
+    fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 60, "the fixed schema's materialisation")
+    assert server.wait_run(fixed_run) == "SUCCESS"
+
+    # Pushing is a separate job, a dry run unless asked: it reports the diff and writes nothing.
+    push = server.launch("reflekt_push_segment", LOCATION)
+    assert server.wait_run(push) == "SUCCESS", server.failure_messages(push)
+    assert not [r for r in fake.requests() if r[0] in WRITES]
