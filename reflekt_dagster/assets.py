@@ -26,7 +26,7 @@ def _failure(exc: ReflektError) -> Failure:
 
 def _run_metadata(context: AssetExecutionContext) -> dict:
     """The commit and author the schemas sensor put on the run, when it launched it."""
-    tags = context.run.tags if context.has_tag("reflekt/commit") or context.has_tag("reflekt/author") else {}
+    tags = context.run.tags
     return {key: tags[f"reflekt/{key}"] for key in ("commit", "author") if f"reflekt/{key}" in tags}
 
 
@@ -151,9 +151,12 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
                             automation: bool = True) -> AssetsDefinition:
     """Lint, generate the package into a new version folder, parse it, and point CURRENT at it.
 
-    When the version differs from the one this code location loaded its dbt models from, the
-    code location is asked to reload (``REFLEKT_DAGSTER_RELOAD_URL``), so new models appear.
+    When schema files were added or deleted since this code location loaded (or it loaded no
+    package), the location is asked to reload (``REFLEKT_DAGSTER_RELOAD_URL``), so the new
+    schema assets and dbt models appear.
     """
+    loaded_files = set(specs.by_path())
+
     @multi_asset(name="dbt_package", specs=[AssetSpec(
         key=translator.dbt_package_key(), group_name=translator.group(), kinds={"dbt"},
         deps=[s.key for s in specs.specs], automation_condition=_eager(automation),
@@ -173,7 +176,9 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
             folder, created = store.publish(result.files, profiles_dir)
         except ReflektError as exc:
             raise _failure(exc) from None
-        if folder.name != loaded_version:
+        from reflekt_core.schemas.loader import iter_schema_files
+
+        if loaded_version is None or set(iter_schema_files(project.schemas_dir)) != loaded_files:
             request_reload()
         return MaterializeResult(data_version=DataVersion(folder.name), metadata={
             "path": str(folder), "version": folder.name, "new_version": created,

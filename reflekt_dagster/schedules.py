@@ -1,6 +1,5 @@
 """Scheduled registry pulls, the full-refresh job, and the registry push job (launched by hand only)."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 

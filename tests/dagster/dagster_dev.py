@@ -9,10 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 from tests.dagster.test_ui import _alive, _descendants
+from tests.helpers import ROOT
 
 RUNS = """query($filter: RunsFilter) { runsOrError(filter: $filter, limit: 50) { ... on Runs { results {
   runId status tags { key value } assetSelection { path } } } } }"""
@@ -20,7 +22,7 @@ LATEST = """query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on 
   assetMaterializations(limit: 1) { runId timestamp } } } }"""
 LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
-  ... on InvalidStepError { invalidStepKey } ... on RunConfigValidationInvalid { errors { message } } } }"""
+  ... on InvalidStepError { invalidStepKey } ... on InvalidSubsetError { message } ... on RunConfigValidationInvalid { errors { message } } } }"""
 RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 EVENTS = """query($id: ID!) { logsForRun(runId: $id, limit: 1000) { ... on EventConnection { events {
   __typename ... on MessageEvent { message } ... on ExecutionStepFailureEvent { error { message } } } } } }"""
@@ -41,7 +43,7 @@ class DagsterDev:
         env = {**env, "REFLEKT_DAGSTER_RELOAD_URL": self.base}
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(cwd / "workspace.yaml"),
+            [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(ROOT / "workspace.yaml"),
              "-h", "127.0.0.1", "-p", str(self.port)], cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
@@ -49,11 +51,14 @@ class DagsterDev:
         body = json.dumps({"query": query, "variables": variables}).encode()
         request = urllib.request.Request(f"{self.base}/graphql", data=body,
                                          headers={"Content-Type": "application/json"})
-        reply = json.loads(urllib.request.urlopen(request, timeout=60).read())
+        try:
+            reply = json.loads(urllib.request.urlopen(request, timeout=60).read())
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{exc}: {exc.read()[:2000]!r} for {query[:80]}") from None
         assert "errors" not in reply, reply["errors"]
         return reply["data"]
 
-    def wait_loaded(self, timeout: float = 120) -> str:
+    def wait_loaded(self, timeout: float = 300) -> str:
         deadline = time.monotonic() + timeout
         while True:
             assert self.proc.poll() is None, "dagster dev exited"
@@ -66,8 +71,10 @@ class DagsterDev:
             assert time.monotonic() < deadline, "the code location did not load"
             time.sleep(1)
 
-    def runs(self, **tags) -> list[dict]:
+    def runs(self, created_after: float | None = None, **tags) -> list[dict]:
         flt = {"tags": [{"key": k, "value": v} for k, v in tags.items()]} if tags else {}
+        if created_after is not None:
+            flt["createdAfter"] = created_after
         return self.gql(RUNS, filter=flt)["runsOrError"]["results"]
 
     def latest(self, *path: str) -> tuple[str, float] | None:
@@ -85,7 +92,7 @@ class DagsterDev:
         assert result["__typename"] == "LaunchRunSuccess", result
         return result["run"]["runId"]
 
-    def wait_run(self, run_id: str, timeout: float = 180) -> str:
+    def wait_run(self, run_id: str, timeout: float = 400) -> str:
         deadline = time.monotonic() + timeout
         while True:
             status = self.gql(RUN, id=run_id)["runOrError"]["status"]

@@ -14,6 +14,9 @@ SOURCE = "jaffle_shop.warehouse.segment"
 
 @pytest.fixture(scope="module")
 def defs(demo_project):
+    from reflekt_dagster.prepare import prepare
+
+    prepare(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
     return build_definitions(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
 
 
@@ -34,6 +37,16 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert node.tags["reflekt/call_type"] == "track"
     identify = AssetKey(["event_schemas", "jaffle_shop", "Identify__v1_0"])
     assert identify in graph.get(AssetKey(["raw", "segment", "users"])).parent_keys
+    # dbt models run after the package, and their automation watches their own schemas only
+    assert AssetKey(["reflekt", "dbt_package"]) in graph.get(model).parent_keys
+    assert schema in graph.get(model).parent_keys
+    assert graph.get(model).automation_condition.get_label() == "eager on its event schemas"
+    assert graph.get(schema).automation_condition.get_label() == "on_missing"
+    assert graph.get(AssetKey(["reflekt", "dbt_package"])).automation_condition.get_label() == "eager"
+    meta = node.metadata
+    columns = {c.name: c for c in meta["dagster/column_schema"].columns}
+    assert "coupon" in columns and columns["coupon"].type == "string"
+    assert meta["dagster/code_references"].code_references[0].file_path.endswith("Order_Completed/1-1.json")
 
 
 @pytest.mark.slow
@@ -61,36 +74,70 @@ def test_materialise_the_whole_demo_graph(defs):
     assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
 
 
+def _git(project, *args):
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
+           "GIT_COMMITTER_EMAIL": "ada@example.com", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+
+
 def _tick(defs, cursor):
     sensor = defs.resolve_sensor_def("reflekt_schemas_sensor")
     context = build_sensor_context(instance=DagsterInstance.ephemeral(), cursor=cursor)
     return sensor.evaluate_tick(context)
 
 
-def test_sensor_requests_only_affected_assets_and_survives_broken_schemas(defs, demo_project):
+def test_schemas_sensor_reports_edits_reverts_new_and_deleted_files(defs, demo_project):
+    (demo_project / ".gitignore").write_text("artifacts/\n*.duckdb*\n")
+    _git(demo_project, "init", "-q")
+    _git(demo_project, "add", ".")
+    _git(demo_project, "commit", "-q", "-m", "plan")
     first = _tick(defs, None)
-    assert len(first.run_requests) == 1 and first.cursor
-    assert len(first.run_requests[0].asset_selection) > 10
-    again = _tick(defs, first.cursor)  # the cursor is all state: a restarted sensor resumes from it
-    assert again.run_requests == [] and again.skip_message == "no schema changed"
+    assert first.run_requests == [] and "baseline" in first.skip_message  # turning it on rebuilds nothing
+    assert len(first.cursor) < 200  # the last commit SHA, plus uncommitted files only
+    path = demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json"
+    original = path.read_text()
+    cart = "event_schemas/jaffle_shop/Cart_Viewed__v1_0"
+    try:
+        path.write_text(original.replace("Unique identifier of the cart.", "The cart's id."))
+        edited = _tick(defs, first.cursor)
+        request = edited.run_requests[0]
+        assert [k.to_user_string() for k in request.asset_selection] == [cart]
+        assert request.tags["reflekt/author"] == "Ada <ada@example.com>" and len(request.tags["reflekt/commit"]) == 40
+        assert _tick(defs, edited.cursor).run_requests == []
+        path.write_text(original)  # a revert is a change too
+        reverted = _tick(defs, edited.cursor)
+        assert [k.to_user_string() for k in reverted.run_requests[0].asset_selection] == [cart]
+        new = demo_project / "schemas/jaffle_shop/Cart_Viewed/1-1.json"
+        new.write_text(original)
+        added = _tick(defs, reverted.cursor)  # not loaded yet: the package is rebuilt (and the location reloaded)
+        assert [k.to_user_string() for k in added.run_requests[0].asset_selection] == ["reflekt/dbt_package"]
+        new.unlink()
+        (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json").unlink()
+        deleted = _tick(defs, added.cursor)
+        assert "reflekt/dbt_package" in [k.to_user_string() for k in deleted.run_requests[0].asset_selection]
+    finally:
+        path.write_text(original)
+        (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-1.json").unlink(missing_ok=True)
+
+
+def test_a_lint_error_fails_the_run_and_stops_the_models(defs, demo_project):
     path = demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json"
     original = path.read_text()
     try:
-        path.write_text(original.replace("A customer viewed their shopping cart.", "Cart opened."))
-        changed = _tick(defs, again.cursor)
-        selection = {k.to_user_string() for k in changed.run_requests[0].asset_selection}
-        assert "event_schemas/jaffle_shop/Cart_Viewed__v1_0" in selection
-        assert not any(s.startswith("event_schemas/") and "Cart_Viewed" not in s for s in selection)
-        assert {"reflekt/lint_report", "reflekt/dbt_package", "stg_segment__cart_viewed"} <= selection
         path.write_text("{ this is not json")
-        broken = _tick(defs, changed.cursor)
-        assert len(broken.run_requests) == 1  # the sensor keeps ticking on a broken schema
         job = defs.resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=[
-            AssetKey(["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"])])
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[
+            AssetKey(["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"]), AssetKey(["reflekt", "dbt_package"]),
+            AssetKey(["stg_segment__cart_viewed"])])
+        assert not result.success
         evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
         assert len(evaluations) == 1 and not evaluations[0].passed
         assert "invalid JSON" in evaluations[0].metadata["error"].value
+        failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+        assert "lint failed" in failure.event_specific_data.error.message
+        assert result.get_asset_materialization_events() == []  # neither the package nor the model ran
     finally:
         path.write_text(original)
 
@@ -109,7 +156,37 @@ def test_nothing_happens_at_import():
     assert proc.returncode == 0, proc.stderr
 
 
-def test_dagster_definitions_validate_on_the_workspace(demo_project, tmp_path):
+def test_a_fresh_clone_loads_and_its_assets_fail_with_a_hint(tmp_path, monkeypatch):
+    """No warehouse, no prepared manifest: the location loads; the assets say what to do."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.helpers import DEMO, ROOT, dagster_env
+
+    fresh = tmp_path / "jaffle_shop"
+    shutil.copytree(DEMO, fresh, ignore=shutil.ignore_patterns("*.duckdb*", "artifacts", "target"))
+    env = {**dagster_env(tmp_path / "dagster_home", fresh), "REFLEKT_DEMO_DUCKDB": str(tmp_path / "none.duckdb")}
+    proc = subprocess.run([str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
+                           "-w", str(ROOT / "workspace.yaml")], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (fresh / "artifacts").exists()  # loading wrote nothing
+    monkeypatch.setenv("REFLEKT_DEMO_DUCKDB", str(tmp_path / "none.duckdb"))
+    defs = build_definitions(fresh, SOURCE, dbt_profiles_dir=fresh / "dbt_profiles")
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(), raise_on_error=False,
+        asset_selection=[AssetKey(["reflekt", "dbt_package"]), AssetKey(["reflekt", "dbt_models"])])
+    failures = [e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert len(failures) == 1 and "none.duckdb" in failures[0] and len(failures[0].strip().splitlines()) == 1
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[AssetKey(["reflekt", "dbt_models"])])
+    failures = [e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "python -m reflekt_dagster.prepare" in failures[0]
+
+
+def test_dagster_definitions_validate_on_the_workspace(demo_project, defs, tmp_path):
     import subprocess
     import sys
     from pathlib import Path
@@ -141,10 +218,17 @@ def test_registry_assets_and_the_pull_schedule(demo_project):
         assert schedule.job.name == "reflekt_registry_pull"
         tick = schedule.evaluate_tick(build_schedule_context(instance=DagsterInstance.ephemeral()))
         assert len(tick.run_requests) == 1
-        job = defs.resolve_implicit_global_asset_job_def()
-        push = job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=[
-            AssetKey(["reflekt", "registry", "segment_push"])])
-        assert push.success and len(fake.rules[next(iter(fake.plans))]) == 9
+        assert schedule.execution_timezone == "UTC" and schedule.default_status.value == "STOPPED"
+        keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+        assert not any("push" in k for k in keys)  # pushing is a job: "Materialize all" never pushes
+        push = defs.resolve_job_def("reflekt_push_segment")
+        dry = push.execute_in_process(instance=DagsterInstance.ephemeral())
+        assert dry.success and not any(fake.rules.values())  # a dry run by default: nothing written
+        meta = next(e.event_specific_data.metadata for e in dry.all_events if e.event_type_value == "STEP_OUTPUT")
+        assert meta["dry_run"].value is True and meta["created"].value == 9
+        real = push.execute_in_process(instance=DagsterInstance.ephemeral(),
+                                       run_config={"ops": {"push_to_segment": {"config": {"dry_run": False}}}})
+        assert real.success and len(fake.rules[next(iter(fake.plans))]) == 9
         pull = defs.resolve_job_def("reflekt_registry_pull").execute_in_process(instance=DagsterInstance.ephemeral())
         meta = next(e.event_specific_data.materialization.metadata for e in pull.get_asset_materialization_events())
         assert meta["remote_schemas"].value == 9 and meta["only_remote"].value == 0
@@ -169,3 +253,22 @@ def test_a_catalog_asset_per_source(demo_project):
     assert result.success
     meta = result.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
     assert meta["tables"].value == 10 and meta["source"].value == "jaffle_shop.warehouse.rudderstack"
+
+
+def test_the_component_in_a_dg_layout_builds_the_same_location(monkeypatch):
+    """examples/dagster_project: a dg project whose defs/ holds one ReflektComponent (YAML)."""
+    import sys
+
+    from tests.helpers import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "examples" / "dagster_project" / "src"))
+    monkeypatch.setenv("SEGMENT_API_TOKEN", "tok-component-123456")
+    sys.modules.pop("reflekt_example.definitions", None)
+    from reflekt_example.definitions import defs as component_defs
+
+    loaded = component_defs()
+    keys = {k.to_user_string() for k in loaded.resolve_asset_graph().get_all_asset_keys()}
+    assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in keys and "reflekt/dbt_package" in keys
+    assert {s.name for s in loaded.sensors} == {"reflekt_schemas_sensor", "reflekt_automation"}
+    direct = build_definitions(ROOT / "examples" / "jaffle_shop", SOURCE)
+    assert keys == {k.to_user_string() for k in direct.resolve_asset_graph().get_all_asset_keys()}

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.dagster.dagster_dev import DagsterDev, wait_for
 from tests.helpers import ROOT, copy_seeded_demo, dagster_env
@@ -27,9 +28,10 @@ CART_MODEL = ["stg_segment__cart_viewed"]
 OTHER_MODEL = ["stg_segment__order_completed__v1_1"]
 NEW = ["event_schemas", "jaffle_shop", "Coupon_Applied__v1_0"]
 TOKEN = "tok-scenario-123456"
-ASSET_NODES = "{ assetNodes { assetKey { path } } }"
-SENSOR_TICKS = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor {
-  sensorState { status ticks(limit: 1) { status } } } } }"""
+ASSET_NODES = "{ assetNodes { assetKey { path } isMaterializable } }"
+SENSOR_TICKS = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
+  ... on PythonError { message } ... on SensorNotFoundError { message }
+  ... on Sensor { sensorState { status ticks(limit: 1) { status } } } } }"""
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -42,10 +44,9 @@ def _git(project: Path, *args: str) -> str:
 
 def _postgres_instance(home: Path, pg) -> None:
     pg.admin(f"create database dagster owner {pg.user}")
-    storage = {"storage": {"postgres": {"postgres_db": {
-        "hostname": "127.0.0.1", "port": pg.port, "username": pg.user, "db_name": "dagster",
-        "password": {"env": "DAGSTER_PG_PASSWORD"}}}}}
-    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text() + "\n" + json.dumps(storage) + "\n")
+    # psycopg2 named in the URL: SQLAlchemy 2.1 would pick psycopg 3, which dagster-postgres does not speak.
+    storage = {"storage": {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}}
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text() + "\n" + yaml.safe_dump(storage))
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,7 @@ def dev(tmp_path_factory):
     _git(project, "add", ".")
     _git(project, "commit", "-q", "-m", "tracking plan")
     fake = FakeSegment(TOKEN)
+    fake.add_plan("jaffle_shop")
     pg = start_server()
     server = None
     try:
@@ -66,7 +68,8 @@ def dev(tmp_path_factory):
         env = {**dagster_env(home, project), "REFLEKT_DEMO_DUCKDB": str(project / "warehouse.duckdb"),
                "REFLEKT_SENSOR_INTERVAL": "5", "REFLEKT_AUTOMATION_INTERVAL": "5",
                "REFLEKT_SEGMENT_PLAN": "jaffle_shop", "SEGMENT_API_TOKEN": TOKEN,
-               "REFLEKT_SEGMENT_BASE_URL": fake.url, "DAGSTER_PG_PASSWORD": pg.password,
+               "REFLEKT_SEGMENT_BASE_URL": fake.url, "DAGSTER_PG_URL":
+                   f"postgresql+psycopg2://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/dagster",
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         _postgres_instance(home, pg)
         prepared = subprocess.run([sys.executable, "-m", "reflekt_dagster.prepare"], env=env, capture_output=True,
@@ -107,34 +110,34 @@ def test_sensor_and_automation_scenario(dev):
              "the schemas sensor's baseline tick")
 
     # "Materialize all": everything builds, nothing is pushed to the registry.
-    keys = [n["assetKey"]["path"] for n in server.gql(ASSET_NODES)["assetNodes"]]
+    keys = [n["assetKey"]["path"] for n in server.gql(ASSET_NODES)["assetNodes"] if n["isMaterializable"]]
     run = server.launch("__ASSET_JOB", LOCATION, asset_selection=keys)
     assert server.wait_run(run) == "SUCCESS", server.failure_messages(run)
     assert not [r for r in fake.requests() if r[0] in WRITES]
-    wait_for(lambda: _idle(server), 120, "automation to settle")
+    wait_for(lambda: _idle(server), 300, "automation to settle")
     time.sleep(6)
-    wait_for(lambda: _idle(server), 120, "automation to settle")
+    wait_for(lambda: _idle(server), 300, "automation to settle")
 
     # Edit a property: the schema, then exactly its dbt model, are rebuilt; the runs carry the commit.
     head = _git(project, "rev-parse", "HEAD")
     t_edit = time.time()
     _edit(project, "Unique identifier of the cart.", "The cart's unique identifier.")
-    schema_run, _ = wait_for(lambda: _after(server, CART, t_edit), 60, "the edited schema's materialisation")
+    schema_run, _ = wait_for(lambda: _after(server, CART, t_edit), 300, "the edited schema's materialisation")
     tags = {t["key"]: t["value"] for r in server.runs() if r["runId"] == schema_run for t in r["tags"]}
     assert tags["reflekt/commit"] == head and tags["reflekt/author"] == "Ada Analyst <ada@jaffle-shop.example>"
-    model_run, _ = wait_for(lambda: _after(server, CART_MODEL, t_edit), 120, "the targeted dbt rebuild")
+    model_run, _ = wait_for(lambda: _after(server, CART_MODEL, t_edit), 300, "the targeted dbt rebuild")
     assert server.wait_run(model_run) == "SUCCESS"
     assert _after(server, OTHER_MODEL, t_edit) is None, "an unrelated dbt model was rebuilt"
 
     # Revert: the same content as before is a new change, and rebuilds again.
-    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    wait_for(lambda: _idle(server), 300, "the rebuild to finish")
     t_revert = time.time()
     _edit(project, "The cart's unique identifier.", "Unique identifier of the cart.")
-    wait_for(lambda: _after(server, CART, t_revert), 60, "the reverted schema's materialisation")
-    wait_for(lambda: _after(server, CART_MODEL, t_revert), 120, "the rebuild after the revert")
+    wait_for(lambda: _after(server, CART, t_revert), 300, "the reverted schema's materialisation")
+    wait_for(lambda: _after(server, CART_MODEL, t_revert), 300, "the rebuild after the revert")
 
     # A new file: the package is rebuilt, the location reloads, the new asset is materialised.
-    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    wait_for(lambda: _idle(server), 300, "the rebuild to finish")
     new_file = project / "schemas/jaffle_shop/Coupon_Applied/1-0.json"
     new_file.parent.mkdir()
     doc = json.loads((project / CART_FILE).read_text())
@@ -143,26 +146,26 @@ def test_sensor_and_automation_scenario(dev):
     doc["description"] = "A customer applied a coupon."
     new_file.write_text(json.dumps(doc, indent=2))
     t_new = time.time()
-    wait_for(lambda: _after(server, NEW, t_new), 180, "the new schema's materialisation", interval=2)
+    wait_for(lambda: _after(server, NEW, t_new), 300, "the new schema's materialisation", interval=2)
 
     # Break a file: the sensor's run is red with the lint message; the dbt models are not rebuilt.
-    wait_for(lambda: _idle(server), 120, "the rebuild to finish")
+    wait_for(lambda: _idle(server), 300, "the rebuild to finish")
     model_before = server.latest(*CART_MODEL)
     original = (project / CART_FILE).read_text()
     t_break = time.time()
     (project / CART_FILE).write_text(original.replace('"type": "object"', '"type": "objekt"', 1))
-    failed = wait_for(lambda: [r for r in server.runs() if r["status"] == "FAILURE"
+    failed = wait_for(lambda: [r for r in server.runs(t_break) if r["status"] == "FAILURE"
                                and any(a["path"] == CART for a in r["assetSelection"] or [])], 60, "the red run")
     assert "lint failed" in server.failure_messages(failed[0]["runId"])
-    time.sleep(12)  # two automation ticks
-    wait_for(lambda: _idle(server), 120, "automation to settle")
+    time.sleep(15)  # three automation ticks
+    wait_for(lambda: _idle(server), 300, "automation to settle")
     assert server.latest(*CART_MODEL) == model_before
     assert _after(server, CART, t_break) is None
 
     # Fix it: green again.
     t_fix = time.time()
     (project / CART_FILE).write_text(original)
-    fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 60, "the fixed schema's materialisation")
+    fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 300, "the fixed schema's materialisation")
     assert server.wait_run(fixed_run) == "SUCCESS"
 
     # Pushing is a separate job, a dry run unless asked: it reports the diff and writes nothing.

@@ -1,0 +1,10 @@
+"""The project's definitions: every component under defs/ (here, one ReflektComponent)."""
+
+from pathlib import Path
+
+import dagster as dg
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.load_from_defs_folder(project_root=Path(__file__).resolve().parents[2])
