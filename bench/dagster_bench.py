@@ -1,12 +1,14 @@
-"""Benchmark: load the Dagster Definitions for 1,000 event schemas, and a sensor tick with no change.
+"""Benchmark: load the Dagster Definitions for N event schemas, a sensor tick, an idle automation tick.
 
-    .venv/bin/python bench/dagster_bench.py
+    .venv/bin/python bench/dagster_bench.py [--schemas 1000]
 
-Reuses the build benchmark's 1,000-event project (bench/out/build1000), gives it a DuckDB
-warehouse with one Segment table per event, generates the dbt package and its manifest once
-(not timed: `dagster dev` and the demo prepare it the same way), then times a whole process
-that builds the Definitions and resolves the asset graph, and a sensor tick in process.
-Targets (issue 6): Definitions under 5 s whole process; a no-change tick under 0.2 s.
+Reuses the build benchmark's N-event project (bench/out/build<N>), gives it a DuckDB warehouse
+with one Segment table per event, prepares the code location once (``reflekt_dagster.prepare``:
+package + ``dbt parse``, not timed, as a deploy does at build time), then times a whole process
+that builds the Definitions and resolves the asset graph, a schemas-sensor tick with no change,
+and an automation-condition evaluation with nothing to do.
+Targets (issue 13): at 5,000 schemas Definitions under 10 s from process start; idle
+automation evaluation under 1 s.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PROJECT = HERE / "out" / "build1000"
+PROJECT = HERE / "out" / "build1000"  # replaced by main() from --schemas
 
 LOAD = """
 import time, sys
@@ -31,12 +33,12 @@ print(len(graph.get_all_asset_keys()), round(time.perf_counter() - start, 2), ti
 """
 
 
-def prepare() -> Path:
+def prepare(count: int) -> Path:
     import duckdb
     import yaml
 
     if not (PROJECT / "catalog.json").exists():
-        subprocess.run([sys.executable, str(HERE / "build_bench.py"), "1000"], check=True)
+        subprocess.run([sys.executable, str(HERE / "build_bench.py"), str(count)], check=True)
     db = PROJECT / "warehouse.duckdb"
     if not db.exists():
         catalog = json.loads((PROJECT / "catalog.json").read_text())["catalogs"][0]
@@ -51,11 +53,29 @@ def prepare() -> Path:
     profiles.mkdir(exist_ok=True)
     (profiles / "profiles.yml").write_text(yaml.safe_dump({"reflekt_bench": {"target": "dev", "outputs": {
         "dev": {"type": "duckdb", "path": str(db), "schema": "staging"}}}}))
+    from reflekt_dagster.package import PackageStore
+    from reflekt_dagster.prepare import prepare as prepare_location
+
+    if not (PROJECT / ".git").exists():  # the schemas sensor watches git
+        (PROJECT / ".gitignore").write_text("artifacts/\n*.duckdb*\n")
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+        for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "bench"]):
+            subprocess.run([*git, *args], cwd=PROJECT, check=True, capture_output=True)
+    if PackageStore.for_project(PROJECT).manifest() is None:
+        prepare_location(PROJECT, "wh.warehouse.segment", dbt_profiles_dir=profiles)
     return profiles
 
 
 def main() -> None:
-    profiles = prepare()
+    import argparse
+
+    global PROJECT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--schemas", type=int, default=1000, help="number of event schemas (default 1000)")
+    count = parser.parse_args().schemas
+    PROJECT = HERE / "out" / f"build{count}"
+    sys.path.insert(0, str(HERE.parent))
+    profiles = prepare(count)
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     subprocess.run([sys.executable, "-c", LOAD, str(PROJECT), str(profiles)], check=True, capture_output=True)
     runs, ready = [], []
@@ -65,11 +85,10 @@ def main() -> None:
                              capture_output=True, text=True).stdout.split()
         runs.append(time.perf_counter() - start)
         ready.append(float(out[2]) - spawned)
-    print(f"Definitions, 1,000 schemas: {out[0]} assets; process start to Definitions loaded best "
+    print(f"Definitions, {count:,} schemas: {out[0]} assets; process start to Definitions loaded best "
           f"{min(ready):.2f} s; whole process including interpreter exit best {min(runs):.2f} s "
           f"(imports + build in process {out[1]} s)")
 
-    sys.path.insert(0, str(HERE.parent))
     from dagster import DagsterInstance, build_sensor_context
 
     from reflekt_dagster.definitions import build_definitions
@@ -84,8 +103,25 @@ def main() -> None:
         result = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=first.cursor))
         ticks.append(time.perf_counter() - start)
         assert not result.run_requests
-    print(f"Sensor tick with no change, 1,000 schemas: best {min(ticks) * 1000:.0f} ms, "
+    print(f"Sensor tick with no change, {count:,} schemas: best {min(ticks) * 1000:.0f} ms, "
           f"worst {max(ticks) * 1000:.0f} ms")
+    automation(defs, instance, count)
+
+
+def automation(defs, instance, count: int) -> None:
+    """Idle declarative-automation evaluation: every condition, nothing to request."""
+    from dagster import evaluate_automation_conditions
+
+    first = evaluate_automation_conditions(defs=defs, instance=instance)
+    times = []
+    cursor = first.cursor
+    for _ in range(3):
+        start = time.perf_counter()
+        result = evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+        times.append(time.perf_counter() - start)
+        cursor = result.cursor
+    print(f"Automation evaluation, {count:,} schemas: first (all missing) {first.total_requested} requested; "
+          f"idle best {min(times):.2f} s, worst {max(times):.2f} s")
 
 
 if __name__ == "__main__":

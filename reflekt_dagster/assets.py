@@ -9,12 +9,11 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
                      AssetsDefinition, AutomationCondition, DataVersion, Failure, MaterializeResult, MetadataValue,
                      asset, multi_asset)
 
-from reflekt_core.dbt.plan import DRIFT_KINDS
 from reflekt_core.errors import ReflektError
 from reflekt_core.lint.reporters import render_json
 from reflekt_core.lint.result import Level
 from reflekt_dagster.package import PackageStore
-from reflekt_dagster.reload import request_reload
+from reflekt_dagster.reload import RELOAD_TAG, request_reload
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.specs import LINT_CHECK, SchemaSpecs
 from reflekt_dagster.translator import ReflektTranslator
@@ -112,36 +111,22 @@ def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator, a
     return lint_report
 
 
-#: One check per drift kind the core reports (reflekt_core.dbt.plan.DRIFT_KINDS).
-DRIFT_CHECKS = DRIFT_KINDS
-
-
-def build_catalog_asset(source: str, sdk: str, translator: ReflektTranslator) -> AssetsDefinition:
-    """The warehouse catalog of one source, with drift against the schemas (``sdk``'s layout) as checks."""
-    key = translator.catalog_key(source)
-    checks = [AssetCheckSpec(name=name, asset=key, description=text) for name, text in DRIFT_CHECKS.items()]
-
-    @asset(key=key, group_name=translator.group(), kinds={"warehouse"}, check_specs=checks,
+def build_catalog_asset(source: str, translator: ReflektTranslator) -> AssetsDefinition:
+    """The warehouse catalog of one source: tables and columns (drift checks sit on the raw tables)."""
+    @asset(key=translator.catalog_key(source), group_name=translator.group(), kinds={"warehouse"},
            description=f"Tables and columns the CDP loaded into {source}.")
-    def warehouse_catalog(reflekt: ReflektResource):
-        from reflekt_core.dbt import generate_dbt_package, source_catalog
-        from reflekt_core.schemas import load_selected
+    def warehouse_catalog(reflekt: ReflektResource) -> MaterializeResult:
+        from reflekt_core.dbt import source_catalog
 
         try:
-            project = reflekt.load()
-            catalog = source_catalog(project, source, profile=reflekt.profile)
-            plan, _ = generate_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, sdk)
+            catalog = source_catalog(reflekt.load(), source, profile=reflekt.profile)
         except ReflektError as exc:
             raise _failure(exc) from None
         tables = "\n".join(f"| {t.name} | {len(t.columns)} | {', '.join(t.column_names)} |"
                            for t in catalog.tables.values())
-        yield MaterializeResult(metadata={
+        return MaterializeResult(metadata={
             **catalog.summary(), "source": source,
             "tables_markdown": MetadataValue.md("| table | columns | names |\n|---|---|---|\n" + tables)})
-        for name in DRIFT_CHECKS:
-            items = [d for d in plan.drift if d.kind == name]
-            yield AssetCheckResult(check_name=name, passed=not items, severity=AssetCheckSeverity.WARN,
-                                   metadata={"count": len(items), "items": MetadataValue.json([d.to_dict() for d in items])})
 
     return warehouse_catalog
 
@@ -151,17 +136,17 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
                             automation: bool = True) -> AssetsDefinition:
     """Lint, generate the package into a new version folder, parse it, and point CURRENT at it.
 
-    When schema files were added or deleted since this code location loaded (or it loaded no
-    package), the location is asked to reload (``REFLEKT_DAGSTER_RELOAD_URL``), so the new
-    schema assets and dbt models appear.
+    When the schemas sensor saw files added or deleted (its run carries ``reflekt/reload``), or
+    no package was prepared at load, the location is asked to reload (``REFLEKT_DAGSTER_RELOAD_URL``)
+    so the new schema assets and dbt models appear. (The run's own process loaded the files as
+    they are now, so only the sensor knows what the code server is missing.)
     """
-    loaded_files = set(specs.by_path())
-
     @multi_asset(name="dbt_package", specs=[AssetSpec(
         key=translator.dbt_package_key(), group_name=translator.group(), kinds={"dbt"},
         deps=[s.key for s in specs.specs], automation_condition=_eager(automation),
         description="The generated dbt package: sources, staging models, docs and tests.")])
-    def dbt_package(reflekt: ReflektResource, warehouse: WarehouseResource) -> MaterializeResult:
+    def dbt_package(context: AssetExecutionContext, reflekt: ReflektResource,
+                    warehouse: WarehouseResource) -> MaterializeResult:
         from reflekt_core.dbt import build_from_project
         from reflekt_core.lint.engine import lint_project
 
@@ -176,9 +161,7 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
             folder, created = store.publish(result.files, profiles_dir)
         except ReflektError as exc:
             raise _failure(exc) from None
-        from reflekt_core.schemas.loader import iter_schema_files
-
-        if loaded_version is None or set(iter_schema_files(project.schemas_dir)) != loaded_files:
+        if loaded_version is None or context.run.tags.get(RELOAD_TAG) == "true":
             request_reload()
         return MaterializeResult(data_version=DataVersion(folder.name), metadata={
             "path": str(folder), "version": folder.name, "new_version": created,

@@ -65,14 +65,6 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
             automation_condition=model_condition(self._ignore) if self.automation else None)
 
 
-def build_raw_table_specs(schema_tables: Mapping[AssetKey, list[tuple[str, str]]],
-                          translator: ReflektTranslator) -> list[AssetSpec]:
-    """``{schema asset: [(source schema, table)]}`` -> one raw-table spec per table, depending on its schemas."""
-    return [AssetSpec(key=key, deps=schema_keys, group_name="raw_events", kinds={"table"},
-                      description="Raw events the CDP loads into the warehouse.")
-            for key, schema_keys in raw_table_schemas(schema_tables, translator).items()]
-
-
 def raw_table_schemas(schema_tables: Mapping[AssetKey, list[tuple[str, str]]],
                       translator: ReflektTranslator) -> dict[AssetKey, list[AssetKey]]:
     deps: dict[AssetKey, set[AssetKey]] = defaultdict(set)

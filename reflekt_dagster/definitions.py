@@ -30,7 +30,8 @@ from dagster import Definitions, EnvVar, definitions
 
 from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset, build_lint_report_asset,
                                     build_registry_assets, build_schema_assets)
-from reflekt_dagster.dbt import build_dbt_model_assets, build_raw_table_specs, raw_table_schemas
+from reflekt_dagster.dbt import build_dbt_model_assets, raw_table_schemas
+from reflekt_dagster.raw import build_raw_table_assets
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
@@ -67,7 +68,8 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     Reads only the schema files and the prepared dbt manifest (``python -m reflekt_dagster.prepare``):
     no warehouse, no network, no writes. ``source`` is ``source_id.database.schema``, or several:
     each gets a warehouse catalog asset with drift checks, and the first is the one the dbt
-    package is built from. ``source_sdks`` names the CDP of any source whose CDP is not ``sdk``.
+    package is built from; its raw tables carry the drift checks. ``source_sdks`` is accepted for
+    compatibility (each source's catalog asset lists its tables whatever its CDP).
     """
     from reflekt_core.cdp import get_layout
     from reflekt_core.project import load_project
@@ -91,6 +93,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     schema_tables = {e.key: [(ref.schema.lower(), t) for t in layout.tables_written(e.schema.name, e.schema.call_type)]
                      for e in specs.entries if e.schema is not None}
     raw_schemas = raw_table_schemas(schema_tables, translator)
+    raw_tables, raw_drift = build_raw_table_assets(raw_schemas, source, sdk, translator)
     dbt_models = build_dbt_model_assets(store, profiles_dir, translator, raw_schemas, automation=auto)
     package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
                                       loaded.name if loaded else None, automation=auto)
@@ -110,9 +113,9 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     }
     return Definitions(
         assets=[build_schema_assets(specs, translator), build_lint_report_asset(specs, translator, automation=auto),
-                *[build_catalog_asset(s, (source_sdks or {}).get(s, sdk), translator) for s in sources],
-                package, dbt_models, *build_registry_assets(sorted(registries), translator),
-                *build_raw_table_specs(schema_tables, translator)],
+                *[build_catalog_asset(s, translator) for s in sources],
+                package, dbt_models, *build_registry_assets(sorted(registries), translator), raw_tables],
+        asset_checks=[raw_drift],
         sensors=sensors, schedules=schedules, resources=resources,
         jobs=[make_full_refresh_job(), *[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE]])
 

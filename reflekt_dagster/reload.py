@@ -11,6 +11,7 @@ import os
 from urllib.parse import urlsplit
 
 LOCATION = "reflekt"
+RELOAD_TAG = "reflekt/reload"  # on a run that should end with a reload (files added or deleted)
 log = logging.getLogger(__name__)
 
 

@@ -13,6 +13,7 @@ from dagster import (AssetKey, AssetSelection, AutomationConditionSensorDefiniti
                      SensorEvaluationContext, SensorResult, SkipReason, sensor)
 
 from reflekt_core.errors import ReflektError
+from reflekt_dagster.reload import RELOAD_TAG
 
 
 def _status(running: bool) -> DefaultSensorStatus:
@@ -58,7 +59,7 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
         context.log.info(f"{len(found.changes)} schema file(s): {summary}")
         tags = {"reflekt/commit": found.commit or "none", "reflekt/author": found.author or "unknown",
                 "reflekt/changed_files": str(len(found.changes)),
-                "reflekt/uncommitted": str(bool(found.changes) and not remote).lower()}
+                **({RELOAD_TAG: "true"} if structural else {})}
         return SensorResult(run_requests=[RunRequest(asset_selection=selection, tags=tags)], cursor=found.cursor)
 
     return schemas_sensor

@@ -35,10 +35,21 @@ class SchemaSpecs:
         return {e.rel_path: e for e in self.entries}
 
 
+def new_file_condition() -> AutomationCondition:
+    """Requested once, on the tick the asset is first seen missing (a schema file that just appeared).
+
+    ``on_missing()`` treats an asset's first evaluation as already handled, so it never fires
+    for an asset that appears with a reload; this fires exactly then, and not again if that run
+    fails (the next edit of the file is a change the sensor reports).
+    """
+    return (AutomationCondition.missing().newly_true() & ~AutomationCondition.in_progress()
+            ).with_label("materialise a new schema file")
+
+
 def build_schema_specs(project: Project, translator: ReflektTranslator, automation: bool = True) -> SchemaSpecs:
     """An asset spec and a blocking lint check spec per schema file, from the files on disk.
 
-    With ``automation``, a schema file that appears is materialised once it is loaded (on_missing);
+    With ``automation``, a schema file that appears is materialised once it is loaded;
     edits reach the assets through the schemas sensor.
     """
     schemas_dir = project.schemas_dir
@@ -60,7 +71,7 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
             metadata=translator.schema_metadata(schema) if schema else {"path": f"schemas/{entry.rel_path}"},
             kinds={"json"},
             skippable=True,
-            automation_condition=AutomationCondition.on_missing() if automation else None,
+            automation_condition=new_file_condition() if automation else None,
         ))
         result.checks.append(AssetCheckSpec(name=LINT_CHECK, asset=entry.key, blocking=True,
                                             description="Lint rules of reflekt_project.yml: errors fail the check."))

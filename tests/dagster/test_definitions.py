@@ -41,7 +41,7 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert AssetKey(["reflekt", "dbt_package"]) in graph.get(model).parent_keys
     assert schema in graph.get(model).parent_keys
     assert graph.get(model).automation_condition.get_label() == "eager on its event schemas"
-    assert graph.get(schema).automation_condition.get_label() == "on_missing"
+    assert graph.get(schema).automation_condition.get_label() == "materialise a new schema file"
     assert graph.get(AssetKey(["reflekt", "dbt_package"])).automation_condition.get_label() == "eager"
     meta = node.metadata
     columns = {c.name: c for c in meta["dagster/column_schema"].columns}
@@ -62,8 +62,6 @@ def test_materialise_the_whole_demo_graph(defs):
               (ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
     lint_checks = [c for (key, name), c in checks.items() if name == "lint"]
     assert len(lint_checks) == 10 and all(c.passed for c in lint_checks)
-    drift = checks[("reflekt/warehouse_catalog/jaffle_shop/warehouse/segment", "missing_table")]
-    assert not drift.passed and drift.metadata["count"].value == 1
     dbt_tests = [c for (key, name), c in checks.items() if key.startswith("stg_")]
     assert len(dbt_tests) >= 50 and all(c.passed for c in dbt_tests)
     lint_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
@@ -72,6 +70,30 @@ def test_materialise_the_whole_demo_graph(defs):
     schema_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                        if m.asset_key == AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"]))
     assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
+
+
+def test_raw_tables_are_observed_and_their_drift_checks_run_on_their_own(defs):
+    from dagster import AssetCheckKey, AssetSelection, Definitions, define_asset_job
+
+    raw = AssetKey(["raw", "segment", "order_completed"])
+    assert defs.resolve_asset_graph().get(raw).metadata["dagster/table_name"] == "warehouse.segment.order_completed"
+    observed = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=DagsterInstance.ephemeral(), asset_selection=[raw])
+    observation = next(e.event_specific_data.asset_observation for e in observed.all_events
+                       if e.event_type_value == "ASSET_OBSERVATION")
+    assert "coupon" in [c.name for c in observation.metadata["dagster/column_schema"].value.columns]
+    checks = [AssetCheckKey(AssetKey(["raw", "segment", "checkout_step_completed"]), "missing_table"),
+              AssetCheckKey(raw, "property_without_column"), AssetCheckKey(raw, "column_without_property")]
+    only_checks = Definitions.merge(defs, Definitions(jobs=[define_asset_job(
+        "drift_only", selection=AssetSelection.checks(*checks))]))
+    result = only_checks.resolve_job_def("drift_only").execute_in_process(instance=DagsterInstance.ephemeral())
+    found = {(e.event_specific_data.asset_key.path[-1], e.event_specific_data.check_name): e.event_specific_data
+             for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert result.get_asset_materialization_events() == []  # checks alone, nothing materialised
+    assert not found[("checkout_step_completed", "missing_table")].passed
+    items = found[("order_completed", "property_without_column")].metadata["items"].value
+    assert {i["column"] for i in items} >= {"discount"}
+    assert found[("order_completed", "column_without_property")].passed
 
 
 def _git(project, *args):

@@ -78,6 +78,9 @@ def _stop(proc: subprocess.Popen) -> list[int]:
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
 def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
     assert CHROMIUM, "scripts/test installs Debian's chromium package"
+    from reflekt_dagster.prepare import prepare
+
+    prepare(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=demo_project / "dbt_profiles")
     port = _free_port()
     env = dagster_env(tmp_path / "dagster_home", demo_project)
     server = subprocess.Popen(
@@ -120,10 +123,27 @@ def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
                              start_new_session=True).stdout
         assert shot.is_file() and shot.stat().st_size > 10_000
         assert "Dagster" in dom or "dagster" in dom
+        # A schema asset's page: its properties as the asset's column schema.
+        columns = json.dumps({"query": """{ assetNodes(assetKeys: [{path: ["event_schemas", "jaffle_shop",
+            "Order_Completed__v1_1"]}]) { metadataEntries { label ... on TableSchemaMetadataEntry {
+            schema { columns { name type } } } } } }"""}).encode()
+        request = urllib.request.Request(f"{base}/graphql", data=columns, headers={"Content-Type": "application/json"})
+        entries = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]["assetNodes"][0]
+        schema = next(e["schema"] for e in entries["metadataEntries"] if e["label"] == "dagster/column_schema")
+        assert {"name": "coupon", "type": "string"} in schema["columns"]
+        page = tmp_path / "schema-columns.png"
+        asset_url = f"{base}/assets/event_schemas/jaffle_shop/Order_Completed__v1_1?view=definition"
+        subprocess.run([CHROMIUM, *flags, f"--screenshot={page}", asset_url], capture_output=True, timeout=120,
+                       start_new_session=True)
+        asset_dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", asset_url], capture_output=True, text=True,
+                                   timeout=120, start_new_session=True).stdout
+        assert page.is_file() and page.stat().st_size > 10_000
+        assert "coupon" in asset_dom
         artefacts = Path(os.environ.get("REFLEKT_SCREENSHOT_DIR", tmp_path))
         if artefacts != tmp_path:
             artefacts.mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, artefacts / shot.name)
+            shutil.copy(page, artefacts / page.name)
     finally:
         if browser is not None and browser.poll() is None:
             os.killpg(browser.pid, signal.SIGKILL)
