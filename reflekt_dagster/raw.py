@@ -8,9 +8,10 @@ their own ("Execute checks"), listing their items in the check metadata.
 """
 
 import hashlib
+import warnings
 from collections.abc import Mapping
 
-from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
+from dagster import (AssetCheckExecutionContext, BetaWarning, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
                      AssetSpec, DataVersion, Failure, MetadataValue, ObserveResult, TableColumn, TableSchema,
                      multi_asset_check, multi_observable_source_asset)
 
@@ -43,7 +44,6 @@ def build_raw_table_assets(raw_schemas: Mapping[AssetKey, list[AssetKey]], sourc
         except ReflektError as exc:
             raise Failure(description=str(exc)) from None
 
-    @multi_observable_source_asset(specs=specs, name="raw_tables", can_subset=True)
     def raw_tables(context, reflekt: ReflektResource):
         catalog = _catalog(reflekt)
         for key in context.selected_asset_keys:
@@ -55,6 +55,10 @@ def build_raw_table_assets(raw_schemas: Mapping[AssetKey, list[AssetKey]], sourc
             digest = hashlib.sha1("\n".join(f"{c.name} {c.type}" for c in columns).encode()).hexdigest()[:16]
             yield ObserveResult(asset_key=key, data_version=DataVersion(digest), metadata={
                 "exists": True, "dagster/column_schema": TableSchema(columns=columns), "columns": len(columns)})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        raw_tables = multi_observable_source_asset(specs=specs, name="raw_tables", can_subset=True)(raw_tables)
 
     checks = [AssetCheckSpec(name=name, asset=key, description=text)
               for key in raw_schemas for name, text in DRIFT_CHECKS.items()]

@@ -7,7 +7,7 @@ import json
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
-from reflekt_dagster.definitions import build_definitions
+from reflekt_dagster.definitions import DagsterOptions, build_definitions
 
 SOURCE = "jaffle_shop.warehouse.segment"
 
@@ -234,7 +234,8 @@ def test_registry_assets_and_the_pull_schedule(demo_project):
         registry = RegistryResource(type="segment", api_token="tok-abcdef-123456", base_url=fake.url,
                                     select="jaffle_shop")
         defs = build_definitions(demo_project, SOURCE, dbt_profiles_dir=demo_project / "dbt_profiles",
-                                 registries={"segment": registry}, pull_cron="15 4 * * 1")
+                                 registries={"segment": registry},
+                                 options=DagsterOptions(pull_cron="15 4 * * 1"))
         schedule = defs.resolve_schedule_def("reflekt_registry_pull_schedule")
         assert schedule.cron_schedule == "15 4 * * 1"
         assert schedule.job.name == "reflekt_registry_pull"
