@@ -37,9 +37,12 @@ _SECRETS = {"segment": {"api_token": "SEGMENT_API_TOKEN"},
 
 
 class RegistryModel(BaseModel):
-    type: str = Field(description="segment | avo")
-    select: str = Field(description="the plan (Segment) or branch (Avo) to sync")
+    type: str = Field(description="segment | avo | iglu")
+    select: str = Field("", description="the plan (Segment), branch (Avo) or vendor (Iglu) to sync")
     base_url: Optional[str] = None
+    uri: Optional[str] = Field(None, description="iglu: a folder (relative to the project), https://, s3://")
+    kind: Optional[str] = Field(None, description="iglu: static | server")
+    api_key_env: Optional[str] = None
     api_token_env: Optional[str] = None
     workspace_id_env: Optional[str] = None
     service_account_name_env: Optional[str] = None
@@ -48,7 +51,10 @@ class RegistryModel(BaseModel):
     def resource(self) -> RegistryResource:
         secrets = {field: dg.EnvVar(getattr(self, f"{field}_env") or env)
                    for field, env in _SECRETS.get(self.type, {}).items()}
-        return RegistryResource(type=self.type, select=self.select, base_url=self.base_url, **secrets)
+        if self.api_key_env:
+            secrets["api_key"] = dg.EnvVar(self.api_key_env)
+        return RegistryResource(type=self.type, select=self.select, base_url=self.base_url, uri=self.uri,
+                                kind=self.kind, **secrets)
 
 
 class AutomationModel(BaseModel):

@@ -9,7 +9,8 @@ environment variables read at load time:
   feeds the dbt package; default ``jaffle_shop.warehouse.segment``)
 - ``REFLEKT_SDK`` (``segment`` | ``rudderstack``), ``REFLEKT_DBT_PROFILES_DIR``
 - ``REFLEKT_SEGMENT_PLAN`` + ``SEGMENT_API_TOKEN`` and/or ``REFLEKT_AVO_BRANCH`` + ``AVO_WORKSPACE_ID``,
-  ``AVO_SERVICE_ACCOUNT_NAME``, ``AVO_SERVICE_ACCOUNT_SECRET`` to add registry assets
+  ``AVO_SERVICE_ACCOUNT_NAME``, ``AVO_SERVICE_ACCOUNT_SECRET``, and/or ``REFLEKT_IGLU_URI`` (+
+  ``REFLEKT_IGLU_SELECT``, ``REFLEKT_IGLU_KIND``, ``IGLU_API_KEY``) to add registry assets
 - ``REFLEKT_PULL_CRON`` (default ``0 6 * * *``), ``REFLEKT_PULL_TIMEZONE`` (``UTC``),
   ``REFLEKT_PULL_SCHEDULE`` (``off``: the schedule starts stopped; ``on``: running)
 - ``REFLEKT_DAGSTER_AUTOMATION`` (``on``: the schemas sensor and the automation sensor start
@@ -40,7 +41,7 @@ from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
 from reflekt_dagster.translator import ReflektTranslator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PUSHABLE = ("segment", "avo")
+PUSHABLE = ("segment", "avo", "iglu")
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,11 @@ def _registries_from_env() -> dict[str, RegistryResource]:
                                         service_account_secret=EnvVar("AVO_SERVICE_ACCOUNT_SECRET"),
                                         base_url=os.environ.get("REFLEKT_AVO_BASE_URL"),
                                         select=os.environ["REFLEKT_AVO_BRANCH"])
+    if os.environ.get("REFLEKT_IGLU_URI"):
+        found["iglu"] = RegistryResource(type="iglu", uri=os.environ["REFLEKT_IGLU_URI"],
+                                         kind=os.environ.get("REFLEKT_IGLU_KIND") or None,
+                                         api_key=EnvVar("IGLU_API_KEY") if os.environ.get("IGLU_API_KEY") else None,
+                                         select=os.environ.get("REFLEKT_IGLU_SELECT", ""))
     return found
 
 

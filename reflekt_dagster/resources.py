@@ -23,7 +23,7 @@ class ReflektResource(ConfigurableResource):
 class RegistryResource(ConfigurableResource):
     """Credentials of one schema registry; pass secrets with ``EnvVar``."""
 
-    type: str                         # segment | avo
+    type: str                         # segment | avo | iglu
     api_token: Optional[str] = None   # segment
     region: Optional[str] = None
     workspace_id: Optional[str] = None
@@ -31,7 +31,10 @@ class RegistryResource(ConfigurableResource):
     service_account_secret: Optional[str] = None
     base_url: Optional[str] = None
     deadline: Optional[float] = None  # seconds for everything one run sends to the registry (default 300)
-    select: str = ""                  # the plan (Segment) or branch (Avo) to sync
+    uri: Optional[str] = None         # iglu: a folder (relative to the project), https://, s3://, or a server
+    kind: Optional[str] = None        # iglu: static | server
+    api_key: Optional[str] = None     # iglu server
+    select: str = ""                  # the plan (Segment), branch (Avo) or vendor (Iglu) to sync
 
     def entry(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items() if v not in (None, "") and k != "select"}
