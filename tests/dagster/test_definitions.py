@@ -293,5 +293,8 @@ def test_the_component_in_a_dg_layout_builds_the_same_location(monkeypatch):
     keys = {k.to_user_string() for k in loaded.resolve_asset_graph().get_all_asset_keys()}
     assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in keys and "reflekt/dbt_package" in keys
     assert {s.name for s in loaded.sensors} == {"reflekt_schemas_sensor", "reflekt_automation"}
-    direct = build_definitions(ROOT / "examples" / "jaffle_shop", SOURCE)
+    from reflekt_dagster.resources import RegistryResource
+
+    iglu = RegistryResource(type="iglu", uri="iglu", select="com.jaffle_shop")
+    direct = build_definitions(ROOT / "examples" / "jaffle_shop", SOURCE, registries={"iglu": iglu})
     assert keys == {k.to_user_string() for k in direct.resolve_asset_graph().get_all_asset_keys()}
