@@ -35,7 +35,7 @@ def build(
         "--catalog", help="Use a catalog saved by 'reflekt catalog --out' instead of connecting.",
         show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option(
-        "--out", help="Package folder (default: artifacts/dbt/<project name>/<source schema>__<sdk>).", show_default=False)] = None,
+        "--out", help="Package folder (default: artifacts/dbt/<project name>__<source schema>__<sdk>).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show which files would be created, changed or removed, with a diff.")] = False,
     fail_on_drift: Annotated[bool, typer.Option(

@@ -37,12 +37,13 @@ def package_name(project: Project) -> str:
 
 
 def default_dest(project: Project, schema: str | None = None, sdk: str | None = None) -> Path:
-    """``artifacts/dbt/<project>/<schema>__<sdk>``: one package per source, so building one never
-    removes another's models (without schema and CDP: the folder of earlier releases)."""
-    folder = project.dir / "artifacts" / "dbt" / project.name
+    """``artifacts/dbt/<project>__<schema>__<sdk>``: one package per source, so building one never
+    removes another's models, beside (not inside) reflekt 0.6's ``artifacts/dbt/<project>``
+    (which is what this returns without schema and CDP)."""
+    folder = project.dir / "artifacts" / "dbt"
     if schema is None or sdk is None:
-        return folder
-    return folder / re.sub(r"[^A-Za-z0-9_-]+", "_", f"{schema}__{sdk}")
+        return folder / project.name
+    return folder / re.sub(r"[^A-Za-z0-9_-]+", "_", f"{project.name}__{schema}__{sdk}")
 
 
 def _guard_other_sources(plan: PackagePlan, write: WriteResult, dest: Path) -> None:

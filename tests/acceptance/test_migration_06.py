@@ -85,7 +85,7 @@ def test_build_offline_from_a_catalog_follows_the_06_settings(cli, project06, tm
     run = cli(["build", "--artifact", "dbt", "--select", "schemas/jaffle_shop", "--sdk", "segment",
                "--catalog", str(catalog), "--project-dir", str(project06)])
     assert run.exit_code == 0, run.stderr
-    package = project06 / "artifacts" / "dbt" / "reflekt_demo" / "jaffle_shop_segment__segment"
+    package = project06 / "artifacts" / "dbt" / "reflekt_demo__jaffle_shop_segment__segment"
     folder = package / "models" / "jaffle_shop_segment"
     assert (folder / "__src_jaffle_shop_segment.yml").is_file()
     docs = yaml.safe_load((folder / "_stg_jaffle_shop_segment__order_completed.yml").read_text())

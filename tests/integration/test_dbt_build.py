@@ -133,14 +133,14 @@ def test_cli_build_reads_the_warehouse_through_the_profile(cli, demo, monkeypatc
     monkeypatch.setenv("REFLEKT_DEMO_DUCKDB", str(demo / "warehouse.duckdb"))
     run = cli(["build", "--sdk", "rudderstack", "--source", "jaffle_shop.warehouse.rudderstack"], cwd=demo)
     assert run.exit_code == 0, run.stderr
-    package = demo / "artifacts" / "dbt" / "jaffle_shop" / "rudderstack__rudderstack"
+    package = demo / "artifacts" / "dbt" / "jaffle_shop__rudderstack__rudderstack"
     assert (package / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()
-    assert (package.parent / "rudderstack__rudderstack.drift.json").is_file()
+    assert (package.parent / "jaffle_shop__rudderstack__rudderstack.drift.json").is_file()
     # The default folder names source schema and CDP: a second source does not delete the first one's models.
     run = cli(["build", "--sdk", "segment", "--source", "jaffle_shop.warehouse.segment"], cwd=demo)
     assert run.exit_code == 0, run.stderr
     assert (package / "models" / "rudderstack" / "stg_rudderstack__users.sql").is_file()
-    assert (package.parent / "segment__segment" / "models" / "segment" / "stg_segment__users.sql").is_file()
+    assert (package.parent / "jaffle_shop__segment__segment" / "models" / "segment" / "stg_segment__users.sql").is_file()
     # Into one folder on purpose: refused, nothing removed.
     run = cli(["build", "--sdk", "segment", "--source", "jaffle_shop.warehouse.segment", "--out", str(package)],
               cwd=demo)
