@@ -15,7 +15,7 @@ from reflekt_core.lint.result import Level
 from reflekt_dagster.package import PackageStore
 from reflekt_dagster.reload import RELOAD_TAG, request_reload
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
-from reflekt_dagster.specs import LINT_CHECK, SchemaSpecs
+from reflekt_dagster.specs import EVOLUTION_CHECK, LINT_CHECK, SchemaSpecs
 from reflekt_dagster.translator import ReflektTranslator
 
 
@@ -40,6 +40,7 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
 
     @multi_asset(name="event_schemas", specs=specs.specs, check_specs=specs.checks, can_subset=True)
     def event_schemas(context: AssetExecutionContext, reflekt: ReflektResource):
+        from reflekt_core.evolution.history import check_project_versions
         from reflekt_core.lint.engine import lint_schemas
         from reflekt_core.report import render_schema
         from reflekt_core.schemas.gitchanges import blob_hash
@@ -54,9 +55,11 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
         broken.update({rel: f"schemas/{rel} was deleted (reload the code location to drop its asset)"
                        for rel in missing})
         result = lint_schemas(loaded, project, all_files=iter_schema_files(project.schemas_dir))
+        versions = check_project_versions(project, [s.rel_path for s in loaded], {s.rel_path: s.doc for s in loaded})
         run_meta = _run_metadata(context)
         for schema in loaded:
             entry = entries[schema.rel_path]
+            yield _evolution_check(entry.key, versions[schema.rel_path])
             violations = result.for_path(f"schemas/{schema.rel_path}")
             errors_ = [v for v in violations if v.level is Level.ERROR]
             listing = "\n".join(f"- **{v.level.value}** `{v.code}` {v.message}" for v in violations) or "none"
@@ -83,6 +86,20 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
     return event_schemas
 
 
+def _evolution_check(key: AssetKey, check) -> AssetCheckResult:
+    """A schema version against the previous one (reflekt_core.evolution.history), as a check."""
+    from reflekt_core.evolution.history import change_table
+
+    counts = {kind: sum(1 for c in check.changes if c.kind.value == kind)
+              for kind in ("breaking", "addition", "cosmetic")}
+    return AssetCheckResult(
+        asset_key=key, check_name=EVOLUTION_CHECK, passed=check.ok, severity=AssetCheckSeverity.ERROR,
+        description=check.message,
+        metadata={"previous": check.previous or "-", "verdict": check.verdict, **counts,
+                  "changes": MetadataValue.md(change_table(check)),
+                  "change_list": MetadataValue.json([c.to_dict() for c in check.changes])})
+
+
 def _eager(automation: bool) -> AutomationCondition | None:
     return AutomationCondition.eager() if automation else None
 
@@ -94,19 +111,25 @@ def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator, a
         automation_condition=_eager(automation),
         kinds={"json"}, description="reflekt lint over every schema: the report as JSON and Markdown.")])
     def lint_report(reflekt: ReflektResource) -> MaterializeResult:
+        from reflekt_core.evolution.history import check_project_versions, markdown_table
         from reflekt_core.lint.engine import lint_project
 
         try:
-            result = lint_project(reflekt.load())
+            project = reflekt.load()
+            result = lint_project(project)
+            versions = check_project_versions(project)
         except ReflektError as exc:
             raise _failure(exc) from None
         summary = result.summary()
         table = "\n".join(f"| {v.path} | {v.level.value} | {v.code} | {v.message} |" for v in result.violations)
         markdown = (f"**{summary['schemas']} schemas, {summary['errors']} errors, {summary['warnings']} warnings**\n\n"
                     + ("| file | level | code | message |\n|---|---|---|---|\n" + table if table else "No violations."))
+        evolution = [v.to_dict() for v in versions.values() if v.previous]
         return MaterializeResult(metadata={"summary": MetadataValue.json(summary), "ok": result.ok,
                                            "report": MetadataValue.json(json.loads(render_json(result))),
-                                           "markdown": MetadataValue.md(markdown)})
+                                           "markdown": MetadataValue.md(markdown),
+                                           "evolution": MetadataValue.md(markdown_table(versions.values())),
+                                           "evolution_report": MetadataValue.json(evolution)})
 
     return lint_report
 

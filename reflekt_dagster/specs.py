@@ -13,6 +13,7 @@ from reflekt_core.schemas.model import EventSchema
 from reflekt_dagster.translator import ReflektTranslator
 
 LINT_CHECK = "lint"
+EVOLUTION_CHECK = "evolution"
 
 
 @dataclass
@@ -75,6 +76,10 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
         ))
         result.checks.append(AssetCheckSpec(name=LINT_CHECK, asset=entry.key, blocking=True,
                                             description="Lint rules of reflekt_project.yml: errors fail the check."))
+        result.checks.append(AssetCheckSpec(
+            name=EVOLUTION_CHECK, asset=entry.key,
+            description="Compared with the event's previous version: every change classified (addition, "
+                        "breaking, cosmetic); a breaking change in a new MINOR fails the check."))
     return result
 
 
