@@ -37,7 +37,7 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     where = f"{remote}/{branch}" if remote else "the working tree"
 
     @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running),
-            target=AssetSelection.groups("event_schemas") | AssetSelection.assets(package_key),
+            target=AssetSelection.key_prefixes(["event_schemas"]) | AssetSelection.assets(package_key),
             description=f"Watches schemas/ in {where} (git) and materialises the schema files that changed.")
     def schemas_sensor(context: SensorEvaluationContext):
         from reflekt_core.schemas.gitchanges import detect_changes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from dagster import AssetCheckSpec, AssetKey, AssetSpec, AutomationCondition
@@ -60,12 +61,14 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
     entries += [SchemaEntry(e.rel_path, translator.schema_path_key(e.rel_path), error=str(e))
                 for e in errors if e.rel_path]
     entries.sort(key=lambda e: e.rel_path)
+    plan_sizes = Counter(e.rel_path.split("/")[0] for e in entries)
     result = SchemaSpecs(entries)
     for entry in entries:
         schema = entry.schema
         result.specs.append(AssetSpec(
             key=entry.key,
-            group_name=translator.schema_group(schema) if schema else "event_schemas",
+            group_name=(translator.schema_group(schema, plan_sizes[entry.rel_path.split("/")[0]]) if schema else
+                        translator.schema_path_group(entry.rel_path, plan_sizes[entry.rel_path.split("/")[0]])),
             owners=translator.schema_owners(schema) if schema else [],
             tags=translator.schema_tags(schema) if schema else {},
             description=translator.schema_description(schema) if schema else f"schemas/{entry.rel_path} (unreadable)",

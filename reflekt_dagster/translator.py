@@ -41,8 +41,19 @@ class ReflektTranslator:
         folder = parts[-2] if len(parts) > 1 else "unknown"
         return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{clean(parts[-1].replace('-', '_'))}"])
 
-    def schema_group(self, schema: EventSchema) -> str:
-        return "event_schemas"
+    #: A group the lineage view can still draw; a bigger plan is split by its events' first letter.
+    max_group_size = 300
+
+    def schema_group(self, schema: EventSchema, plan_size: int = 0) -> str:
+        """``schemas_<plan>``, or ``schemas_<plan>_<letter>`` for a plan of more than ``max_group_size`` files."""
+        return self.schema_path_group(schema.rel_path, plan_size)
+
+    def schema_path_group(self, rel_path: str, plan_size: int = 0) -> str:
+        parts = rel_path.split("/")
+        group = f"schemas_{clean(parts[0]) if len(parts) > 1 else 'unplanned'}"
+        if plan_size > self.max_group_size and len(parts) > 2:
+            group += f"_{clean(parts[-2][:1].lower())}"
+        return group
 
     def schema_owners(self, schema: EventSchema) -> list[str]:
         owners = []

@@ -32,7 +32,7 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     model = AssetKey(["stg_segment__order_completed"])  # one model over Order Completed 1-0 and 1-1
     assert schema in graph.get(raw).parent_keys and raw in graph.get(model).parent_keys
     node = graph.get(schema)
-    assert node.group_name == "event_schemas"
+    assert node.group_name == "schemas_jaffle_shop"  # one group per plan (split by initial past 300 files)
     assert node.owners == ["team:growth_squad", "pm@jaffle-shop.example"]
     assert node.tags["reflekt/call_type"] == "track"
     identify = AssetKey(["event_schemas", "jaffle_shop", "Identify__v1_0"])

@@ -115,7 +115,7 @@ def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1400,900", "--virtual-time-budget=20000"]
-        url = f"{base}/asset-groups/event_schemas"
+        url = f"{base}/asset-groups/schemas_jaffle_shop"
         browser = subprocess.Popen([CHROMIUM, *flags, f"--screenshot={shot}", url], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
         browser.wait(timeout=120)
