@@ -53,9 +53,10 @@ class RemoteComparison:
 class PushRefused(ReflektError):
     """A push would change what an existing registry version accepts; nothing was pushed."""
 
-    def __init__(self, comparisons: list[RemoteComparison]):
+    def __init__(self, comparisons: list[RemoteComparison], dry_run: bool = False):
         refused = [c for c in comparisons if c.refused]
-        super().__init__(f"push refused: {len(refused)} schema(s) change an existing registry version "
+        super().__init__(f"{'the push would be refused' if dry_run else 'push refused'}: {len(refused)} "
+                         "schema(s) change an existing registry version "
                          f"incompatibly: {', '.join('schemas/' + c.local for c in refused)}",
                          hint="publish a new MAJOR version, or push with --allow-breaking if every "
                               "dependant is ready; nothing was pushed")

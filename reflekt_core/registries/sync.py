@@ -104,7 +104,12 @@ def push_selection(project, registry, select: str, *, delete: bool = False, dry_
     evolution = [] if delete else check_push(registry, select, selection.schemas)
     if any(c.refused for c in evolution) and not allow_breaking and not dry_run:
         raise PushRefused(evolution)
-    result = registry.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
-                           import_method=import_method)
+    try:
+        result = registry.push(selection.schemas, whole_plan, delete=delete, dry_run=dry_run,
+                               import_method=import_method)
+    except ReflektError:
+        if dry_run and not allow_breaking and any(c.refused for c in evolution):
+            raise PushRefused(evolution, dry_run=True) from None  # the registry refuses it too (Iglu)
+        raise
     result.evolution = evolution
     return result, selection.schemas, whole_plan

@@ -77,3 +77,26 @@ def test_a_new_major_is_not_compared_and_differences_segment_cannot_hold_are_cos
     # Segment keeps labels on Track and Page rules only: Identify's metadata is a cosmetic difference
     assert evolution == ["  evolution schemas/jaffle_shop/Identify/1-0.json against segment version 1: cosmetic"]
     assert "create    TRACK Order Completed v2" in run.stdout
+
+
+def test_iglu_push_dry_run_classifies_and_refuses_a_changed_published_version(cli, tmp_path):
+    from tests.integration.iglu_corpus import generate_repository
+    from tests.integration.test_iglu import _project
+
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    generate_repository(repo, 3)
+    out.mkdir()
+    root = _project(tmp_path / "p", {"dev": {"uri": "../repo"}, "disk": {"uri": "../out"}})
+    assert cli(["pull", "--registry", "iglu"], cwd=root).exit_code == 0
+    assert cli(["push", "--registry", "iglu", "--profile", "disk"], cwd=root).exit_code == 0
+    target = next(p for p in sorted((root / "schemas").rglob("1-0-0.json"))
+                  if json.loads(p.read_text()).get("properties"))
+    doc = json.loads(target.read_text())
+    removed = sorted(doc["properties"])[0]
+    doc["properties"].pop(removed)
+    target.write_text(json.dumps(doc, indent=2))
+    rel = target.relative_to(root).as_posix()
+    run = cli(["push", "--registry", "iglu", "--profile", "disk", "--dry-run"], cwd=root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert f"evolution {rel} against iglu" in run.stdout and "immutable" in run.stdout
+    assert f"breaking /properties/{removed}: property '{removed}' removed" in run.stdout
