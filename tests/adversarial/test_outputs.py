@@ -191,3 +191,11 @@ def test_init_force_keeps_existing_files(tmp_path):
     assert outcome.code == 0, outcome.stderr
     after = snapshot(other)
     assert {k: after[k] for k in before} == before and "reflekt_project.yml" in after
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    ("schemas/catalog.json", ["inside the schemas folder"]), (".", ["is a folder"]), ("/", ["filesystem root"]),
+    ("reflekt_profiles.yml", ["reflekt_profiles.yml"]), ("schemas/web/Cart_Viewed/1-0.json", ["inside the schemas"]),
+], ids=["in-schemas", "project-root", "filesystem-root", "profiles-file", "schema-file"])
+def test_catalog_out_refused_before_connecting(project, target, words):
+    refused(["catalog", "--source", "wh.warehouse.segment", "--out", target], project, ["--out", *words])
