@@ -79,4 +79,8 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [250, 500, 1000, 2000])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, help="numbers of schemas (default: 250, 500, 1000, 2000)")
+    main(parser.parse_args().sizes or [250, 500, 1000, 2000])

@@ -86,4 +86,10 @@ def generate(count: int, dest: Path) -> None:
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("count", type=int, help="number of schemas to generate")
+    parser.add_argument("project", type=Path, help="project folder to write")
+    args = parser.parse_args()
+    generate(args.count, args.project)

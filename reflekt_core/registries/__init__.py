@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reflekt_core.project import Project
 from reflekt_core.registries.base import (REGISTRY_CLASSES, REGISTRY_TYPES, PullResult, PushResult, Registry,
                                           RemoteSchema, parse_selector, registry_class)
-from reflekt_core.registries.http import HttpSettings
+
+if TYPE_CHECKING:
+    from reflekt_core.registries.http import HttpSettings
 
 
 def make_registry(entry: dict, project: Project, settings: HttpSettings | None = None) -> Registry:
@@ -14,12 +18,24 @@ def make_registry(entry: dict, project: Project, settings: HttpSettings | None =
 
 
 def _settings(entry: dict, settings: HttpSettings | None) -> HttpSettings:
+    from reflekt_core.registries.http import HttpSettings
+
     if settings is not None:
         return settings
     values = {k: float(entry[k]) for k in ("timeout", "backoff", "deadline") if entry.get(k) not in (None, "")}
     if entry.get("retries") not in (None, ""):
         values["retries"] = int(entry["retries"])
     return HttpSettings(**values)
+
+
+def __getattr__(name: str):
+    # The HTTP stack (requests, urllib3) is imported only when a registry is used: every other
+    # command starts faster without it.
+    if name == "HttpSettings":
+        from reflekt_core.registries.http import HttpSettings
+
+        return HttpSettings
+    raise AttributeError(name)
 
 
 __all__ = ["HttpSettings", "PullResult", "PushResult", "REGISTRY_CLASSES", "REGISTRY_TYPES", "Registry",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from tests.helpers import make_project
 
@@ -98,14 +97,11 @@ def test_a_project_adds_its_conventions_and_lint_settings(cli, tmp_path):
     assert "R101" in codes and "R513" not in codes and repo.is_dir()
 
 
-def test_lint_of_500_generated_schemas_takes_under_a_second(tmp_path):
+def test_lint_of_500_generated_schemas(tmp_path):
     from reflekt_core.lint.iglu_dir import lint_iglu_dir
     from tests.integration.iglu_corpus import generate_repository
 
     generate_repository(tmp_path, 500)
-    lint_iglu_dir(tmp_path)  # warm the imports and caches, as a second CLI run would be
-    started = time.perf_counter()
     result, _ = lint_iglu_dir(tmp_path)
-    elapsed = time.perf_counter() - started
+    # Speed is measured by bench/iglu_lint_bench.py (figures in bench/RESULTS.md), not asserted here.
     assert len(result.schema_paths) == 500 and result.ok
-    assert elapsed < 3.0  # 1 s on an idle machine (bench/iglu_lint_bench.py); slack for a shared CI core

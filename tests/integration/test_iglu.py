@@ -83,7 +83,6 @@ def test_pull_then_push_to_empty_repositories_of_each_kind_gives_identical_files
         "server": {"uri": server.url + "/api", "kind": "server", "api_key": write_key},
     })
     source = repository_files(corpus)
-    started = time.monotonic()
     run = cli(["pull", "--registry", "iglu"], cwd=root)
     assert run.exit_code == 0, run.stderr
     pulled = _local(root)
@@ -111,7 +110,6 @@ def test_pull_then_push_to_empty_repositories_of_each_kind_gives_identical_files
     fresh = _project(tmp_path / "fresh", {"dev": {"uri": server.url, "kind": "server", "api_key": write_key}})
     assert cli(["pull", "--registry", "iglu"], cwd=fresh).exit_code == 0
     assert {k: json.loads(v) for k, v in _local(fresh).items()} == {k: json.loads(v) for k, v in pulled.items()}
-    assert time.monotonic() - started < 60
 
 
 def test_pull_is_atomic_and_never_overwrites_local_changes(cli, tmp_path):

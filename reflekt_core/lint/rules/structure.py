@@ -143,44 +143,54 @@ _SAME_OBJECT_LIST = ("allOf", "anyOf", "oneOf")
 _SAME_OBJECT_ONE = ("if", "then", "else", "not")
 
 
-def _required_problems(node: object, pointer: str, inherited: frozenset[str]) -> Iterator[Finding]:
-    if not isinstance(node, dict) or node.get("lint") is False:
-        return
-    props = node.get("properties")
-    defined = inherited | (frozenset(props) if isinstance(props, dict) else frozenset())
-    required = node.get("required")
-    if isinstance(required, list):
-        for index, key in enumerate(required):
-            if isinstance(key, str) and key not in defined:
-                yield f"{pointer}/required/{index}", f"required key '{key}' is not defined in properties"
-    for keyword in _SAME_OBJECT_LIST:
-        if isinstance(node.get(keyword), list):
-            for index, branch in enumerate(node[keyword]):
-                yield from _required_problems(branch, f"{pointer}/{keyword}/{index}", defined)
-    for keyword in _SAME_OBJECT_ONE:
-        yield from _required_problems(node.get(keyword), f"{pointer}/{keyword}", defined)
-    for pointer_child, child in _object_children(node, pointer):
-        yield from _required_problems(child, pointer_child, frozenset())
+_EMPTY: frozenset[str] = frozenset()
+#: Keywords whose members describe other values (a property, array items, ...): they inherit nothing.
+_CHILD_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
+_CHILD_ONE = ("additionalProperties", "additionalItems", "contains", "propertyNames")
 
 
-def _object_children(node: dict, pointer: str) -> Iterator[tuple[str, object]]:
-    """Subschemas that describe other values (a property, array items, ...): they inherit nothing."""
+def _pointer(path: tuple) -> str:
     from reflekt_core.schemas.walk import escape
 
-    for keyword in ("properties", "patternProperties", "definitions", "$defs", "dependencies"):
-        members = node.get(keyword)
-        if isinstance(members, dict):
-            for key, child in members.items():
-                yield f"{pointer}/{keyword}/{escape(str(key))}", child
-    items = node.get("items")
-    if isinstance(items, list):
-        for index, child in enumerate(items):
-            yield f"{pointer}/items/{index}", child
-    elif items is not None:
-        yield f"{pointer}/items", items
-    for keyword in ("additionalProperties", "additionalItems", "contains", "propertyNames"):
-        if keyword in node:
-            yield f"{pointer}/{keyword}", node[keyword]
+    return "".join(f"/{escape(seg)}" if isinstance(seg, str) else f"/{seg}" for seg in path)
+
+
+def _required_problems(root: object) -> Iterator[Finding]:
+    """Pre-order walk with an explicit stack; pointers are built only for a finding (this rule
+    visits every node of every schema, so it must stay cheap)."""
+    stack: list[tuple[object, tuple, frozenset[str]]] = [(root, (), _EMPTY)]
+    while stack:
+        node, path, inherited = stack.pop()
+        if not isinstance(node, dict) or node.get("lint") is False:
+            continue
+        props = node.get("properties")
+        defined = inherited.union(props) if isinstance(props, dict) and props else inherited
+        required = node.get("required")
+        if isinstance(required, list):
+            for index, key in enumerate(required):
+                if isinstance(key, str) and key not in defined:
+                    yield _pointer((*path, "required", index)), f"required key '{key}' is not defined in properties"
+        todo: list[tuple[object, tuple, frozenset[str]]] = []
+        for keyword in _SAME_OBJECT_LIST:
+            branches = node.get(keyword)
+            if isinstance(branches, list):
+                todo.extend((branch, (*path, keyword, i), defined) for i, branch in enumerate(branches))
+        for keyword in _SAME_OBJECT_ONE:
+            if keyword in node:
+                todo.append((node[keyword], (*path, keyword), defined))
+        for keyword in _CHILD_MAPS:
+            members = node.get(keyword)
+            if isinstance(members, dict):
+                todo.extend((child, (*path, keyword, str(key)), _EMPTY) for key, child in members.items())
+        items = node.get("items")
+        if isinstance(items, list):
+            todo.extend((child, (*path, "items", i), _EMPTY) for i, child in enumerate(items))
+        elif items is not None:
+            todo.append((items, (*path, "items"), _EMPTY))
+        for keyword in _CHILD_ONE:
+            if keyword in node:
+                todo.append((node[keyword], (*path, keyword), _EMPTY))
+        stack.extend(reversed(todo))
 
 
 @schema_rule("R507", "structure.required_defined", Level.ERROR)
@@ -192,7 +202,7 @@ def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]
     Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
     Passes: ``"properties": {"text": {...}}, "anyOf": [{"required": ["text"]}]``
     """
-    yield from _required_problems(schema.doc, "", frozenset())
+    yield from _required_problems(schema.doc)
 
 
 @schema_rule("R508", "structure.unknown_format", Level.WARNING)
