@@ -86,3 +86,17 @@ def write_files(files: Mapping[Path, str]) -> list[Path]:
     Everything is rendered before this is called, so a rendering failure writes nothing.
     """
     return [path for path, text in sorted(files.items()) if atomic_write_text(path, text)]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (used to tell a running writer's leftovers from a
+    killed one's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

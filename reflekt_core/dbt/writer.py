@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reflekt_core.dbt.render import MARKER
-from reflekt_core.fsutil import writing
+from reflekt_core.fsutil import pid_alive, writing
 from reflekt_core.outputs import MARKER_FILE, marker_text
 
 #: dbt's own folders inside a package: never generated, always kept.
@@ -113,16 +113,6 @@ def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -
     return result
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover_interrupted(dest: Path) -> None:
     """Remove what a killed build left beside ``dest``; put the old package back if it was mid-swap."""
     prefix = f".{dest.name}.reflekt-"
@@ -132,7 +122,7 @@ def recover_interrupted(dest: Path) -> None:
         return
     for entry in entries:
         kind, _, pid = entry.name[len(prefix):].partition("-")
-        if not pid.isdigit() or _alive(int(pid)) and int(pid) != os.getpid():
+        if not pid.isdigit() or pid_alive(int(pid)) and int(pid) != os.getpid():
             continue
         if kind == "old" and not dest.exists():
             os.rename(entry.path, dest)

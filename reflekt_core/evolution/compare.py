@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from reflekt_core.evolution.change import Change, Kind
+from reflekt_core.schemas.walk import MISSING, resolve_pointer
 
 _MAX_REF_HOPS = 64
 
@@ -24,21 +25,11 @@ class Unresolved:
 
 
 def _follow(root: Any, ref: str) -> Any:
-    target = root
     fragment = unquote(ref[1:])
-    if not fragment:
-        return root
-    if not fragment.startswith("/"):
+    if fragment and not fragment.startswith("/"):
         return Unresolved(ref)
-    for token in fragment.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict) and token in target:
-            target = target[token]
-        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
-            target = target[int(token)]
-        else:
-            return Unresolved(ref)
-    return target
+    target = resolve_pointer(root, fragment)
+    return Unresolved(ref) if target is MISSING else target
 
 
 def resolve(root: Any, node: Any) -> tuple[Any, bool]:

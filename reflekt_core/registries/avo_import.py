@@ -22,6 +22,7 @@ from typing import Any
 
 from reflekt_core.errors import UsageError
 from reflekt_core.schemas.model import EventSchema
+from reflekt_core.schemas.walk import MISSING, resolve_pointer
 
 IMPORT_METHODS = ("addOnly", "addAndUpdate", "addUpdateAndRemove")
 #: Reflekt's nested objects for Avo's property groups -> x-avo-sendAs (None: not importable).
@@ -57,16 +58,10 @@ def inline_refs(schema: EventSchema, node: Any, pointer: str = "", depth: int = 
 
 
 def _target(schema: EventSchema, ref: str, pointer: str) -> Any:
-    target: Any = schema.doc
-    for token in ref[1:].lstrip("/").split("/") if ref not in ("#", "#/") else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict) and token in target:
-            target = target[token]
-        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
-            target = target[int(token)]
-        else:
-            raise UsageError(f"{schema.rel_path}: $ref '{ref}' at {pointer or '/'} points to nothing in the file",
-                             hint="fix the reference")
+    target = schema.doc if ref in ("#", "#/") else resolve_pointer(schema.doc, "/" + ref[1:].lstrip("/"))
+    if target is MISSING:
+        raise UsageError(f"{schema.rel_path}: $ref '{ref}' at {pointer or '/'} points to nothing in the file",
+                         hint="fix the reference")
     return copy.deepcopy(target)
 
 

@@ -14,22 +14,10 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from reflekt_core.fsutil import write_error, writing
+from reflekt_core.fsutil import pid_alive, write_error, writing
 
 PREFIX = ".reflekt-pull-"
 _COMMITTED = "COMMITTED"
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _move_into_place(stage: Path, schemas_dir: Path) -> None:
@@ -50,7 +38,7 @@ def recover(schemas_dir: Path) -> None:
         return
     for entry in entries:
         pid = entry.name[len(PREFIX):]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and pid_alive(int(pid)):
             continue
         stage = Path(entry.path)
         with writing(schemas_dir):

@@ -16,6 +16,24 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+#: What ``resolve_pointer`` returns when the pointer names nothing.
+MISSING = object()
+
+
+def resolve_pointer(doc: object, pointer: str) -> object:
+    """The value a JSON Pointer (RFC 6901, ``""`` or ``/a/0/b``) names in ``doc``, or ``MISSING``."""
+    target = doc
+    for token in pointer.split("/")[1:] if pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and token in target:
+            target = target[token]
+        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+            target = target[int(token)]
+        else:
+            return MISSING
+    return target
+
+
 def iter_subschemas(node: Any, pointer: str = "") -> list[tuple[str, dict[str, Any]]]:
     """Every ``(pointer, subschema)`` in document order: the node and all schemas nested in it.
 
