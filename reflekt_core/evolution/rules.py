@@ -562,7 +562,8 @@ def self_identity(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
     for key in sorted(set(before) | set(after)):
         if key not in _IDENTITY and key != "version" and before.get(key) != after.get(key):
             yield _at("", "self", key), COSMETIC, f"self.{key} changed"
-    if _id_without_version(old) != _id_without_version(new):
+    # An $id copied unchanged into the next version is stale (R203 reports it), not a new identity.
+    if old.get("$id") != new.get("$id") and _id_without_version(old) != _id_without_version(new):
         yield "/$id", BREAKING, f"$id changed from {_show(old.get('$id'))} to {_show(new.get('$id'))}"
     if old.get("$schema") != new.get("$schema"):
         yield "/$schema", BREAKING, f"{NOT_PROVEN}: $schema changed to {_show(new.get('$schema'))}"
