@@ -29,6 +29,7 @@ from reflekt_core.schemas.model import EventSchema
 from reflekt_core.schemas.version import IGLU_SELF_DESC, is_self_describing
 
 log = logging.getLogger(__name__)
+JSONSCHEMA = "jsonschema"  # the one Iglu format Reflekt reads; avro, thrift, protobuf... are skipped
 _MAX_PROBES = 10_000  # SchemaVer probing of an unlistable (HTTP) repository stops here
 #: Static stores are read and written by several threads: S3 and HTTP are latency-bound.
 WORKERS = 8
@@ -146,9 +147,13 @@ class IgluRegistry:
             self.backend.list_keys("-")  # lists nothing, but reaches the folder or bucket
 
     # --- pull --------------------------------------------------------------------------------
-    def _remote_texts(self, sel: Selector) -> dict[IgluKey, tuple[str, dict[str, Any]]]:
+    def _remote_texts(self, sel: Selector, skipped: list[IgluKey]) -> dict[IgluKey, tuple[str, dict[str, Any]]]:
+        """The jsonschema documents matching ``sel``; keys of other formats go to ``skipped``
+        unread (Iglu also holds avro, thrift and protobuf schemas, which need not be JSON)."""
         if isinstance(self.backend, IgluServer):
-            return {k: (server_text(doc), doc) for k, doc in self.backend.all_schemas().items() if _matches(k, sel)}
+            held = {k: doc for k, doc in self.backend.all_schemas().items() if _matches(k, sel)}
+            skipped.extend(k for k in held if k.format != JSONSCHEMA)
+            return {k: (server_text(doc), doc) for k, doc in held.items() if k.format == JSONSCHEMA}
         store = self.backend
         found: dict[IgluKey, bytes] = {}
         keys = store.list_keys(None if _glob(sel.plan) else sel.plan)
@@ -158,7 +163,9 @@ class IgluRegistry:
                                  hint="select one schema family: --select <vendor>/<name>[/<version>]")
             found = self._probe(store, sel)
         else:
-            read = _each(store.read, [k for k in keys if _matches(k, sel)])
+            keys = [k for k in keys if _matches(k, sel)]
+            skipped.extend(k for k in keys if k.format != JSONSCHEMA)
+            read = _each(store.read, [k for k in keys if k.format == JSONSCHEMA])
             found = {k: data for k, data in read.items() if data is not None}
         return {k: _parse(data, f"{store.where}/{k.path}") for k, data in found.items()}
 
@@ -189,15 +196,18 @@ class IgluRegistry:
     def pull(self, selector: str | None, include_common: bool = False) -> PullResult:
         sel = parse_iglu_selector(selector)
         result = PullResult([])
-        for key, (text, doc) in sorted(self._remote_texts(sel).items(), key=lambda item: item[0].sort_key):
+        skipped: list[IgluKey] = []
+        for key, (text, doc) in sorted(self._remote_texts(sel, skipped).items(), key=lambda item: item[0].sort_key):
             where = f"{self.where}: {key.uri}"
             if key_from_self(doc.get("self"), where) != key:
                 raise RegistryError(f"{where}: its self block declares {key_from_self(doc['self'], where).uri}",
                                     hint="fix the repository: a schema's path and self must agree")
-            if key.format != "jsonschema":
-                result.notes.append(f"skipped {key.uri}: Reflekt reads jsonschema only")
-                continue
             result.schemas.append(RemoteSchema(key.rel_path, doc, text=text))
+        if skipped:
+            formats = ", ".join(sorted({k.format for k in skipped}))
+            result.notes.append(f"skipped {len(skipped)} schema(s) of format {formats} (Reflekt reads jsonschema "
+                                f"only): {', '.join(k.uri for k in sorted(skipped, key=lambda k: k.sort_key)[:5])}"
+                                + (" ..." if len(skipped) > 5 else ""))
         if not result.schemas:
             if _glob(sel.plan) and sel.event is None:
                 result.notes.append(f"the Iglu repository {self.where} holds no schema matching '{selector or '*'}'")

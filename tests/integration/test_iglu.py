@@ -130,6 +130,34 @@ def test_pull_is_atomic_and_never_overwrites_local_changes(cli, tmp_path):
     assert run.exit_code == 0 and "Identifier" in changed.read_text()
 
 
+def test_pull_leaves_out_other_iglu_formats_with_a_note(cli, tmp_path, server):
+    """Iglu Central keeps avro (JSON without self), thrift and protobuf schemas beside JSON Schema:
+    a pull of everything reads the jsonschema ones and names the rest (it used to stop, exit 2)."""
+    repo = tmp_path / "repo"
+    generate_repository(repo, 3)
+    for rel, text in {"com.acme/Config/avro/1-0-0": '{"type": "record", "name": "Config", "fields": []}',
+                      "com.acme/Payload/thrift/1-0-0": "struct Payload { 1: string a }"}.items():
+        (repo / "schemas" / rel).parent.mkdir(parents=True)
+        (repo / "schemas" / rel).write_text(text)
+    write_key = server.add_key(Key(create=True))
+    root = _project(tmp_path / "p", {"dev": {"uri": "../repo"},
+                                     "server": {"uri": server.url, "kind": "server", "api_key": write_key}})
+    run = cli(["pull", "--registry", "iglu"], cwd=root)
+    assert run.exit_code == 0, run.stderr
+    assert "skipped 2 schema(s) of format avro, thrift (Reflekt reads jsonschema only)" in run.stdout + run.stderr
+    assert len(_local(root)) == 3 == len(repository_files(repo)) - 2
+    assert not (root / "schemas" / "com.acme" / "Config").exists()
+    # Iglu Server lists every format too: the same holds there.
+    server.schemas[("com.acme", "Config", "avro", "1-0-0")] = {
+        "body": {"type": "record", "name": "Config", "fields": []}, "isPublic": False,
+        "createdAt": "2026-11-25T12:00:00Z"}
+    fresh = _project(tmp_path / "fresh", {"dev": {"uri": server.url, "kind": "server", "api_key": write_key}})
+    assert cli(["push", "--registry", "iglu", "--profile", "server"], cwd=root).exit_code == 0
+    run = cli(["pull", "--registry", "iglu"], cwd=fresh)
+    assert run.exit_code == 0 and "skipped 1 schema(s) of format avro" in run.stdout + run.stderr, run.stderr
+    assert len(_local(fresh)) == 3
+
+
 def test_push_refuses_to_change_a_published_version(cli, tmp_path, server):
     repo, out = tmp_path / "repo", tmp_path / "out"
     generate_repository(repo, 5)
