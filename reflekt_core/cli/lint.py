@@ -62,6 +62,12 @@ def lint(
             result, root = lint_iglu_dir(iglu_dir, project, select, exclude, select_rules=select_rules,
                                          skip_rules=skip_rules, progress=advance, on_count=set_total)
         report_dir = root
+        if result.other_formats:
+            formats = sorted({path.split("/")[3] for path in result.other_formats})
+            stderr().print(f"note: {len(result.other_formats)} file(s) of format {', '.join(formats)} not linted "
+                           f"(JSON Schema lint applies to the jsonschema format only, as in igluctl): "
+                           f"{', '.join(result.other_formats[:3])}" + (" ..." if len(result.other_formats) > 3 else ""),
+                           markup=False)
     else:
         project = load_project(project_dir)
         if output:

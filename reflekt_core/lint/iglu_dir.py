@@ -35,8 +35,14 @@ _DOCS = (".md", ".txt", ".rst", ".html")
 _DOC_NAMES = ("README", "LICENSE", "CHANGELOG")
 
 
-def iter_iglu_files(schemas_dir: Path) -> tuple[list[str], list[SchemaLoadError]]:
-    """Schema files at ``<vendor>/<name>/<format>/<version>``; anything else is an error to fix."""
+def iter_iglu_files(schemas_dir: Path, other_formats: list[str] | None = None
+                    ) -> tuple[list[str], list[SchemaLoadError]]:
+    """Schema files at ``<vendor>/<name>/jsonschema/<version>``; anything else is an error to fix.
+
+    Files of another Iglu format (``avro``, ``thrift``, ``protobuf``...: Iglu Central holds some)
+    are not JSON Schema: like ``igluctl lint``, which reads only the ``jsonschema`` format
+    folder, they are left out, and listed in ``other_formats`` when given.
+    """
     found: list[str] = []
     misplaced: list[SchemaLoadError] = []
     for dirpath, dirnames, filenames in os.walk(schemas_dir):
@@ -46,7 +52,10 @@ def iter_iglu_files(schemas_dir: Path) -> tuple[list[str], list[SchemaLoadError]
             if name.startswith(".") or name.lower().endswith(_DOCS) or name.split(".")[0].upper() in _DOC_NAMES:
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel.count("/") == 3:
+            if rel.count("/") == 3 and rel.split("/")[2] != "jsonschema":
+                if other_formats is not None:
+                    other_formats.append(f"{SCHEMAS_DIR}/{rel}")
+            elif rel.count("/") == 3:
                 found.append(rel)
             else:
                 misplaced.append(SchemaLoadError(
@@ -84,9 +93,12 @@ def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] 
     settings = project or default_project(root)
     resolve_rules(settings, select_rules, skip_rules, iglu=True)  # a bad rule name fails before any work
     schemas_dir = root / SCHEMAS_DIR
-    all_files, errors = iter_iglu_files(schemas_dir)
+    other_formats: list[str] = []
+    all_files, errors = iter_iglu_files(schemas_dir, other_formats)
     if not all_files and not errors:
-        raise SelectionError(f"{schemas_dir} holds no schema", hint="check --iglu-dir")
+        raise SelectionError(f"{schemas_dir} holds no jsonschema schema"
+                             + (f" ({len(other_formats)} of other formats)" if other_formats else ""),
+                             hint="check --iglu-dir")
     files = select_files(all_files, select, exclude, schemas_dir) if (select or exclude) else all_files
     if on_count:
         on_count(len(files))
@@ -96,4 +108,5 @@ def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] 
                           skip_rules=skip_rules, all_files=all_files, progress=progress, context=context)
     if errors:
         raise SchemaLoadErrors(errors)
+    result.other_formats = other_formats
     return result, root

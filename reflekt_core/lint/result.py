@@ -45,6 +45,8 @@ class LintResult:
     schema_paths: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)
     rule_codes: list[str] = field(default_factory=list)
+    #: ``--iglu-dir``: files of an Iglu format other than jsonschema (avro, thrift...), not linted.
+    other_formats: list[str] = field(default_factory=list)
 
     def count(self, level: Level) -> int:
         return sum(1 for v in self.violations if v.level is level)

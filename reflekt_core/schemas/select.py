@@ -60,7 +60,8 @@ def _suggest(selector: str, rel_noext: list[str]) -> str:
 
 def select_files(rel_paths: list[str], select: list[str] | None = None,
                  exclude: list[str] | None = None, schemas_dir: Path | None = None) -> list[str]:
-    """Filter schema files (relative paths with ``.json``) by selectors; order is kept."""
+    """Filter schema files (relative paths, with ``.json`` in a project, without it in a static
+    Iglu repository) by selectors; order is kept."""
     if not rel_paths:
         where = f" under {schemas_dir}" if schemas_dir else ""
         raise SelectionError(f"no event schemas found{where}",
@@ -70,7 +71,7 @@ def select_files(rel_paths: list[str], select: list[str] | None = None,
         if any(not value.strip() for value in values or []):
             raise SelectionError(f"{option} is empty",
                                  hint="name a folder or file under schemas/, or leave the option out")
-    stems = [rel[: -len(".json")] for rel in rel_paths]
+    stems = [rel[: -len(".json")] if rel.endswith(".json") else rel for rel in rel_paths]
     chosen = [False] * len(stems)
     for raw in select or [""]:
         selector = normalise_selector(raw, schemas_dir)

@@ -105,3 +105,33 @@ def test_lint_of_500_generated_schemas(tmp_path):
     result, _ = lint_iglu_dir(tmp_path)
     # Speed is measured by bench/iglu_lint_bench.py (figures in bench/RESULTS.md), not asserted here.
     assert len(result.schema_paths) == 500 and result.ok
+
+
+def test_other_iglu_formats_are_left_out_with_a_note(cli, tmp_path):
+    """Iglu Central holds avro, thrift and protobuf schemas beside JSON Schema; igluctl lints
+    the jsonschema format folder only, and so does Reflekt (they used to stop the lint, exit 2)."""
+    avro = {"namespace": "com.acme", "name": "Config_1_0_0", "type": "record",
+            "fields": [{"name": "enabled", "type": "boolean"}]}
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": _schema(),
+                                     "com.acme/Config/avro/1-0-0": avro,
+                                     "com.acme/Payload/thrift/1-0-0": "struct Payload { 1: string a }"})
+    run = cli(["lint", "--iglu-dir", str(repo), "--format", "json"], cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)["summary"]["schemas"] == 1
+    assert "note: 2 file(s) of format avro, thrift not linted" in run.stderr
+    only_avro = _repo(tmp_path / "avro", {"com.acme/Config/avro/1-0-0": avro})
+    run = cli(["lint", "--iglu-dir", str(only_avro)], cwd=tmp_path)
+    assert run.exit_code == 2 and "holds no jsonschema schema (1 of other formats)" in run.stderr
+
+
+def test_one_version_is_selected_by_its_iglu_path(cli, tmp_path):
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": _schema(),
+                                     "com.acme/link_click/jsonschema/1-0-1": _schema(version="1-0-1"),
+                                     "com.acme/link_click/jsonschema/1-0-10": _schema(version="1-0-10")})
+    for selector, count in (("com.acme/link_click/jsonschema/1-0-1", 1),
+                            ("schemas/com.acme/link_click/jsonschema/1-0-10", 1),
+                            ("com.acme/link_click", 3), ("com.acme/*/jsonschema/1-0-?", 2)):
+        run = cli(["lint", "--iglu-dir", str(repo), "--format", "json", "--select", selector,
+                   "--select-rules", "R502"], cwd=tmp_path)
+        assert run.exit_code == 0, (selector, run.stderr)
+        assert json.loads(run.stdout)["summary"]["schemas"] == count, selector
