@@ -34,6 +34,24 @@ _SCHEMA_ONES = ("additionalProperties", "additionalItems", "items", "contains", 
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items", "prefixItems")
 
 
+#: Iglu's schema of a self-describing instance (``{"schema": "iglu:...", "data": ...}``), which
+#: every Iglu client ships with itself and Iglu Central's schemas reference by URL: an object with
+#: exactly a ``schema`` (an Iglu URI) and ``data`` (anything). Bundled, like the meta-schemas.
+IGLU_INSTANCE_URI = "http://iglucentral.com/schemas/com.snowplowanalytics.self-desc/instance-iglu-only/jsonschema/1-0-0"
+IGLU_INSTANCE: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "description": "A self-describing instance: an Iglu schema URI and the data it describes",
+    "type": "object",
+    "properties": {
+        "schema": {"type": "string",
+                   "pattern": r"^iglu:[a-zA-Z0-9-_.]+/[a-zA-Z0-9-_]+/[a-zA-Z0-9-_]+/[0-9]+-[0-9]+-[0-9]+$"},
+        "data": {},
+    },
+    "required": ["schema", "data"],
+    "additionalProperties": False,
+}
+
+
 class RemoteReferenceError(Exception):
     """A ``$ref`` names a document that is neither this one nor a bundled meta-schema."""
 
@@ -52,7 +70,11 @@ def bundled_registry():
     # The old drafts are also referenced with https://; it is the same document.
     aliases = [("https://" + uri[len("http://"):], registry.get_or_retrieve(uri).value)
                for uri in _FAST_DRAFTS]
-    return registry.with_resources(aliases)
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT4
+
+    iglu = Resource.from_contents(IGLU_INSTANCE, default_specification=DRAFT4)
+    return registry.with_resources([*aliases, (IGLU_INSTANCE_URI, iglu), (IGLU_INSTANCE_URI + "#", iglu)])
 
 
 def _canonical(uri: str) -> str:
@@ -66,6 +88,9 @@ def _canonical(uri: str) -> str:
 def bundled_document(uri: str) -> dict[str, Any] | None:
     """The bundled meta-schema a URI names, or None."""
     from jsonschema_specifications import REGISTRY
+
+    if urldefrag(uri)[0] == IGLU_INSTANCE_URI:
+        return IGLU_INSTANCE
 
     try:
         return REGISTRY.contents(_canonical(uri))

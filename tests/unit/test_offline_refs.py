@@ -88,3 +88,18 @@ def test_remote_ref_in_the_meta_schema_is_a_violation_not_a_fetch(tmp_path):
     found = _lint(tmp_path, meta, {"web/Order_Completed/1-0.json": {}}).violations
     assert [v.code for v in found] == ["R201"]
     assert "https://schemas.example.com/meta.json" in found[0].message and "never fetches" in found[0].message
+
+
+def test_iglu_self_describing_instance_schema_is_bundled():
+    """Iglu Central's sauna command schema references Iglu's instance schema by URL; every Iglu
+    client ships that schema, so Reflekt resolves it offline as it does the meta-schemas."""
+    from reflekt_core.validation import IGLU_INSTANCE_URI, Validator, ref_kind
+
+    schema = {"type": "object", "properties": {"command": {"$ref": IGLU_INSTANCE_URI + "#"}}}
+    assert ref_kind(IGLU_INSTANCE_URI + "#") == "bundled"
+    validator = Validator(schema)
+    assert validator.unresolved == []
+    assert list(validator.iter_errors({"command": {"schema": "iglu:com.acme/e/jsonschema/1-0-0", "data": {}}})) == []
+    errors = [e.message for e in validator.iter_errors({"command": {"schema": "not-iglu", "data": 1, "x": 2}})]
+    assert len(errors) == 2 and any("does not match" in m for m in errors)
+    assert ref_kind("http://iglucentral.com/schemas/com.acme/other/jsonschema/1-0-0#") == "remote"

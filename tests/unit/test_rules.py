@@ -37,6 +37,8 @@ def test_rule_case(tmp_path, code, rule_key, case):
     assert len(found) == case["expect"], [v.message for v in found]
     if "pointers" in case:
         assert sorted(v.pointer for v in found) == sorted(case["pointers"])
+    for text in case.get("messages", []):
+        assert any(text in v.message for v in found), (text, [v.message for v in found])
     for violation in found:
         assert violation.name == rule.name and violation.message
 

@@ -155,9 +155,53 @@ def _pointer(path: tuple) -> str:
     return "".join(f"/{escape(seg)}" if isinstance(seg, str) else f"/{seg}" for seg in path)
 
 
+def _branch_definitions(root: object, node: dict) -> tuple[set[str], list[str]]:
+    """Property names and ``patternProperties`` patterns that the branches describing the same
+    object define (``allOf``/``anyOf``/``oneOf``/``if``/``then``/``else``, nested, local ``$ref``s
+    followed): ``"required": ["mode"]`` beside ``"oneOf": [{"properties": {"mode": ...}}, ...]``."""
+    from reflekt_core.schemas.walk import MISSING, resolve_pointer
+
+    names: set[str] = set()
+    patterns: list[str] = []
+    seen: set[int] = set()
+    todo: list[object] = [node]
+    while todo and len(seen) < 1000:
+        current = todo.pop()
+        if isinstance(current, dict) and isinstance(current.get("$ref"), str) and current["$ref"].startswith("#"):
+            target = resolve_pointer(root, current["$ref"][1:])
+            current = None if target is MISSING else target
+        if not isinstance(current, dict) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current is not node:
+            if isinstance(current.get("properties"), dict):
+                names.update(current["properties"])
+            if isinstance(current.get("patternProperties"), dict):
+                patterns.extend(current["patternProperties"])
+        for keyword in _SAME_OBJECT_LIST:
+            if isinstance(current.get(keyword), list):
+                todo.extend(current[keyword])
+        todo.extend(current[keyword] for keyword in ("if", "then", "else") if keyword in current)
+    return names, patterns
+
+
+def _matches_pattern(key: str, patterns: list[str]) -> bool:
+    import re
+
+    for pattern in patterns:
+        try:
+            if re.search(pattern, key):
+                return True
+        except (re.error, TypeError):
+            continue
+    return False
+
+
 def _required_problems(root: object) -> Iterator[Finding]:
     """Pre-order walk with an explicit stack; pointers are built only for a finding (this rule
     visits every node of every schema, so it must stay cheap)."""
+    import difflib
+
     stack: list[tuple[object, tuple, frozenset[str]]] = [(root, (), _EMPTY)]
     while stack:
         node, path, inherited = stack.pop()
@@ -167,9 +211,18 @@ def _required_problems(root: object) -> Iterator[Finding]:
         defined = inherited.union(props) if isinstance(props, dict) and props else inherited
         required = node.get("required")
         if isinstance(required, list):
-            for index, key in enumerate(required):
-                if isinstance(key, str) and key not in defined:
-                    yield _pointer((*path, "required", index)), f"required key '{key}' is not defined in properties"
+            missing = [(i, key) for i, key in enumerate(required) if isinstance(key, str) and key not in defined]
+            if missing:  # rare: only then look into the branches and patterns
+                names, patterns = _branch_definitions(root, node)
+                own = node.get("patternProperties")
+                patterns += list(own) if isinstance(own, dict) else []
+                for index, key in missing:
+                    if key in names or _matches_pattern(key, patterns):
+                        continue
+                    close = difflib.get_close_matches(key, sorted(defined | names), n=1, cutoff=0.8)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    yield (_pointer((*path, "required", index)),
+                           f"required key '{key}' is not defined in properties{hint}")
         todo: list[tuple[object, tuple, frozenset[str]]] = []
         for keyword in _SAME_OBJECT_LIST:
             branches = node.get(keyword)
