@@ -126,7 +126,79 @@ class Comparison:
                 continue
             changes.extend(Change(p, kind, reason, rule.name) for p, kind, reason in rule.check(old, new, pointer, self))
         changes.extend(descend(old, new, pointer, self))
+        if any(c.kind is Kind.BREAKING for c in changes):
+            changes = self._unreachable(old, new, pointer, changes)
         return changes
+
+    def _unreachable(self, old: dict, new: dict, pointer: str, changes: list[Change]) -> list[Change]:
+        """Breaking changes that no value valid under ``old`` can meet are additions:
+
+        - a constraint for values of a type ``old`` did not accept (``"string"`` ->
+          ``["string", "object"]`` with a required property: no earlier value was an object);
+        - anything, when every value of ``old``'s ``enum``/``const`` is valid under ``new``
+          (an enum of short names dropped for ``"maxLength": 128``).
+
+        Removed properties stay breaking (their readers break, whatever the values).
+        """
+        from reflekt_core.evolution.rules import effective_types, instance_type
+
+        accepted = effective_types(old)
+        if accepted is not None and "integer" in accepted:
+            accepted = accepted | {"number"}
+        allowed_values = _old_values_still_valid(old, new, self.new_root)
+        result = []
+        for change in changes:
+            if change.kind is Kind.BREAKING and change.rule not in _READER_RULES:
+                token = change.pointer[len(pointer):].split("/")[1] if change.pointer != pointer else ""
+                needs = instance_type(token)
+                if accepted is not None and needs is not None and needs not in accepted:
+                    change = Change(change.pointer, Kind.ADDITION, f"{_what(change.reason)}, but no earlier value "
+                                    f"was {_article(needs)}: none becomes invalid", change.rule)
+                elif allowed_values:
+                    change = Change(change.pointer, Kind.ADDITION, f"{_what(change.reason)}, but every value the "
+                                    f"earlier {allowed_values} allowed is still valid", change.rule)
+            result.append(change)
+        return result
+
+
+#: Rules whose breaking changes are about what readers use, not which values are valid.
+_READER_RULES = ("property.removed", "self.identity", "ref.unresolved")
+
+
+def _what(reason: str) -> str:
+    """The change a reason names, without its consequence: ``"maxLength 64 added"``."""
+    from reflekt_core.evolution.rules import NOT_PROVEN
+
+    if reason.startswith(NOT_PROVEN + ": "):
+        reason = reason[len(NOT_PROVEN) + 2:]
+    return reason.split(": ", 1)[0]
+
+
+def _article(json_type: str) -> str:
+    return f"an {json_type}" if json_type[0] in "aeiou" else f"a {json_type}"
+
+
+def _old_values_still_valid(old: dict, new: dict, new_root: Any) -> str | None:
+    """``"enum"``/``"const"`` when ``old`` lists its values and each is valid under ``new`` (resolved
+    in its own document, formats checked, nothing fetched); None otherwise."""
+    if "const" in old:
+        keyword, values = "const", [old["const"]]
+    elif isinstance(old.get("enum"), list) and len(old["enum"]) <= 1000:
+        keyword, values = "enum", old["enum"]
+    else:
+        return None
+    try:
+        from jsonschema import Draft4Validator, Draft7Validator
+
+        from reflekt_core.schemas.version import is_self_describing
+        from reflekt_core.validation import bundled_registry
+
+        cls = Draft4Validator if is_self_describing(new_root) else Draft7Validator
+        root = new_root if isinstance(new_root, dict) else {}
+        validator = cls(root, registry=bundled_registry(), format_checker=cls.FORMAT_CHECKER).evolve(schema=new)
+        return keyword if all(validator.is_valid(value) for value in values) else None
+    except Exception:  # noqa: BLE001 - an unresolvable $ref or a bad keyword: not proven, stays breaking
+        return None
 
 
 def classify(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

@@ -85,6 +85,18 @@ def property_added(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
                 yield _at(ptr, "properties", name), ADDITION, f"optional property '{name}' added"
 
 
+def _closest(name: str, candidates: list[str]) -> str | None:
+    """The candidate most like ``name`` once case and separators are ignored (``mergedAt`` ->
+    ``merged_at`` rather than ``created_at``, when both have the same schema)."""
+    import difflib
+
+    def plain(text: str) -> str:
+        return text.replace("_", "").replace("-", "").lower()
+
+    return max(candidates, key=lambda c: difflib.SequenceMatcher(None, plain(name), plain(c)).ratio(),
+               default=None)
+
+
 @change_rule("property.removed", "properties")
 def property_removed(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
     """A property is removed (a rename is a removal plus an addition): breaking for its readers.
@@ -93,10 +105,13 @@ def property_removed(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
     Passes (addition): ``{"properties": {"coupon": {"type": "string"}}}`` → the same plus ``"discount": {...}``
     """
     after = _props(new)
-    added = {_key(node): name for name, node in after.items() if name not in _props(old)}
+    added: dict[str, list[str]] = {}
+    for name, node in after.items():
+        if name not in _props(old):
+            added.setdefault(_key(node), []).append(name)
     for name, node in _props(old).items():
         if name not in after:
-            renamed = added.get(_key(node))
+            renamed = _closest(name, added.get(_key(node), []))
             hint = f" (renamed to '{renamed}'?)" if renamed else ""
             yield (_at(ptr, "properties", name), BREAKING,
                    f"property '{name}' removed{hint}: models and reports reading it break")
@@ -153,13 +168,35 @@ def _value_type(value: Any) -> str:
     return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "string")
 
 
+#: Every JSON type (``integer`` is within ``number``): a ``type`` listing them all constrains nothing.
+ALL_TYPES = frozenset({"array", "boolean", "null", "number", "object", "string"})
+
+
 def _effective_types(node: dict) -> set[str] | None:
-    """``type``, or without one the types of the ``enum``/``const`` values (they constrain as much)."""
+    """``type``, or without one the types of the ``enum``/``const`` values (they constrain as much);
+    None when nothing constrains the type."""
     declared = _types(node)
     if declared is not None:
-        return declared
+        return None if _covers(declared, ALL_TYPES) else declared
     values = [node["const"]] if "const" in node else node.get("enum") if isinstance(node.get("enum"), list) else None
     return {_value_type(v) for v in values} if values is not None else None
+
+
+effective_types = _effective_types
+
+#: The type of value each type-specific keyword constrains (JSON Schema validation, section 6).
+_INSTANCE_TYPE = {
+    **dict.fromkeys(("properties", "required", "additionalProperties", "minProperties", "maxProperties",
+                     "patternProperties", "propertyNames", "dependencies"), "object"),
+    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), "string"),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), "number"),
+    **dict.fromkeys(("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains"), "array"),
+}
+
+
+def instance_type(keyword: str) -> str | None:
+    """``"object"`` for ``required``, ``"string"`` for ``maxLength``...; None for other keywords."""
+    return _INSTANCE_TYPE.get(keyword)
 
 
 @change_rule("type.changed", "type")
@@ -402,6 +439,11 @@ def additional_properties(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found
     Fails (breaking): ``{"properties": {...}}`` → ``{"properties": {...}, "additionalProperties": false}``
     Passes (addition): ``{"additionalProperties": false}`` → ``{"additionalProperties": true}``
     """
+    if old.get("maxProperties") == 0 and new.get("additionalProperties") is False:
+        if old.get("additionalProperties", True) is not False:  # no earlier value had any property
+            yield (_at(ptr, "additionalProperties"), ADDITION, "additionalProperties set to false, but no "
+                   "earlier value had a property (maxProperties was 0): none becomes invalid")
+        return
     yield from _extra_change(old, new, ptr, "additionalProperties", "properties")
 
 
