@@ -9,20 +9,26 @@ Schema meta-schemas (draft-04, 06, 07, 2019-09, 2020-12) that jsonschema ships i
 ``jsonschema_specifications``. Nothing is ever fetched: a reflekt 0.6 meta-schema's
 ``{"$ref": "http://json-schema.org/draft-07/schema#"}`` gives the same result with or
 without a network, and any other remote reference is reported, not retrieved.
+
+Speed (every lint validates each schema against the draft-07 meta-schema): fastjsonschema's
+code is generated without error details (a "valid?" answer needs none), and jsonschema (with
+its reference registry) is imported and built only when an instance is invalid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
 import fastjsonschema
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
 
 from reflekt_core.schemas.walk import escape
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 #: Meta-schemas fastjsonschema implements; refs to the newer drafts are checked by jsonschema alone.
 _FAST_DRAFTS = ("http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
@@ -165,6 +171,41 @@ def _fast_can_check(schema: Any) -> bool:
     return True
 
 
+#: A call of one generated validation function from another: ``validate_x(data__a, custom_formats, NAME)``.
+#: NAME only builds the path of an error message (with ``str.format(**locals())`` on every call,
+#: the largest cost of a valid document); the fast path answers "valid?" and never shows it.
+_NESTED_CALL = re.compile(r"^(\s*validate_\w+\(\w+, custom_formats, )\(name_prefix or \"data\"\)[^\n]*\)$",
+                          re.MULTILINE)
+_ENTRY = re.compile(r"^def (validate\w*)\(data, ", re.MULTILINE)
+
+
+def compile_fast(schema: Any) -> Callable[[Any], Any]:
+    """fastjsonschema's validator for ``schema``: raises ``JsonSchemaException`` when invalid.
+
+    The code is generated without error details and with the error paths of nested calls left
+    out; both only shape the message of an exception that callers discard. Should the
+    generated code ever not have the expected shape, fastjsonschema's own compile is used.
+    """
+    options = {"handlers": _OfflineHandlers(), "use_default": False, "use_formats": False,
+               "detailed_exceptions": False}
+    try:
+        code = fastjsonschema.compile_to_code(schema, **options)
+    except KeyError:  # fastjsonschema 2.22 cannot write a terse "const" check; the detailed code is only longer
+        options["detailed_exceptions"] = True
+        code = fastjsonschema.compile_to_code(schema, **options)
+    entry = _ENTRY.search(code)
+    if entry is not None:
+        namespace: dict[str, Any] = {}
+        try:
+            exec(compile(_NESTED_CALL.sub(r"\1None)", code), "<fastjsonschema>", "exec"), namespace)  # noqa: S102
+        except SyntaxError:
+            pass
+        else:
+            if callable(namespace.get(entry.group(1))):
+                return namespace[entry.group(1)]
+    return fastjsonschema.compile(schema, **options)
+
+
 class Validator:
     """A draft-07 validator: ``iter_errors`` yields jsonschema errors, empty when valid.
 
@@ -173,15 +214,24 @@ class Validator:
     """
 
     def __init__(self, schema: dict[str, Any]):
+        self.schema = schema
         self.unresolved = remote_refs(schema)
-        self._precise = Draft7Validator(schema, registry=bundled_registry())
+        self._precise_validator = None
         self._fast = None
         if not self.unresolved and _fast_can_check(schema):
             try:
-                self._fast = fastjsonschema.compile(schema, handlers=_OfflineHandlers(), use_default=False,
-                                                    use_formats=False)
+                self._fast = compile_fast(schema)
             except (fastjsonschema.JsonSchemaDefinitionException, RecursionError, RemoteReferenceError):
                 self._fast = None  # a schema fastjsonschema cannot compile is still checked precisely
+
+    @property
+    def _precise(self):
+        """jsonschema's validator, built (and jsonschema imported) on first use."""
+        if self._precise_validator is None:
+            from jsonschema import Draft7Validator
+
+            self._precise_validator = Draft7Validator(self.schema, registry=bundled_registry())
+        return self._precise_validator
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         if self.unresolved:
