@@ -255,7 +255,16 @@ def required_defined(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]
     Passes: ``"properties": {"order_id": {...}}, "required": ["order_id"]``
     Passes: ``"properties": {"text": {...}}, "anyOf": [{"required": ["text"]}]``
     """
-    yield from _required_problems(schema.doc)
+    # A finding needs a required key that the object's own properties do not define; the shared
+    # walk (the same nodes as _required_problems visits) answers that for most schemas at once.
+    for _pointer_, node in schema.subschemas:
+        required = node.get("required")
+        if isinstance(required, list) and required:
+            props = node.get("properties")
+            props = props if isinstance(props, dict) else {}
+            if any(isinstance(key, str) and key not in props for key in required):
+                yield from _required_problems(schema.doc)
+                return
 
 
 @schema_rule("R508", "structure.unknown_format", Level.WARNING)
