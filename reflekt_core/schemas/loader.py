@@ -143,46 +143,45 @@ def _lone_surrogate(doc: object) -> tuple[str, str] | None:
 
 def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
     """Parse one schema's text; raise :class:`SchemaLoadError` naming what is wrong."""
-    where = _display(path)
     try:
         doc = jsonc.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise SchemaLoadError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}",
+        raise SchemaLoadError(f"invalid JSON: {exc.msg}", where=f"{_display(path)}:{exc.lineno}:{exc.colno}",
                               hint="fix the syntax at that position") from None
     except RecursionError:
-        raise SchemaLoadError("invalid JSON: nested too deeply", where=where) from None
+        raise SchemaLoadError("invalid JSON: nested too deeply", where=_display(path)) from None
     except ValueError as exc:  # an integer beyond Python's digit limit, NaN, Infinity, 1e400
-        raise SchemaLoadError(f"invalid JSON number: {_number_problem(exc)}", where=where,
+        raise SchemaLoadError(f"invalid JSON number: {_number_problem(exc)}", where=_display(path),
                               hint="JSON Schema numbers must be finite and of reasonable size") from None
     if "\\u" in text:
         surrogate = _lone_surrogate(doc)
         if surrogate:
             raise SchemaLoadError(f"a lone surrogate escape ({surrogate[1]}) at {surrogate[0] or '/'} is not valid "
-                                  "Unicode", where=where, hint="remove that \\uXXXX escape or complete the pair")
+                                  "Unicode", where=_display(path), hint="remove that \\uXXXX escape or complete the pair")
     if not isinstance(doc, dict):
         raise SchemaLoadError(f"expected a JSON object at the top level, found {type(doc).__name__}",
-                              where=where, hint="an event schema is one JSON Schema object")
+                              where=_display(path), hint="an event schema is one JSON Schema object")
     block = doc.get("self")
     if not isinstance(block, dict):
         raise SchemaLoadError("missing the 'self' block" if block is None else "'self' must be an object",
-                              where=where,
+                              where=_display(path),
                               hint='add "self": {"vendor": ..., "name": ..., "format": "jsonschema", '
                                    '"version": "1-0"}')
     for key in ("name", "version"):
         if not isinstance(block.get(key), str) or not block[key].strip():
-            raise SchemaLoadError(f"'self.{key}' is missing or not a string", where=where,
+            raise SchemaLoadError(f"'self.{key}' is missing or not a string", where=_display(path),
                                   hint="every schema needs self.name and self.version")
     if not VERSION_PATTERN.match(block["version"]):
         raise SchemaLoadError(f"'self.version' is {block['version']!r}, not MAJOR-MINOR or "
-                              "MODEL-REVISION-ADDITION", where=where,
+                              "MODEL-REVISION-ADDITION", where=_display(path),
                               hint="use a version such as '1-0' or '2-1' (SchemaVer: '1-0-0')")
     schema_id = doc.get("$id")
     if schema_id is not None and not isinstance(schema_id, str):
-        raise SchemaLoadError("'$id' must be a string", where=where)
+        raise SchemaLoadError("'$id' must be a string", where=_display(path))
     if isinstance(schema_id, str):
         parts = schema_id.replace("\\", "/").split("/")
         if ".." in parts or schema_id.startswith("/") or (len(schema_id) > 1 and schema_id[1] == ":"):
-            raise SchemaLoadError(f"'$id' {schema_id!r} leaves the schemas folder", where=where,
+            raise SchemaLoadError(f"'$id' {schema_id!r} leaves the schemas folder", where=_display(path),
                                   hint="$id is the path relative to schemas/, e.g. "
                                        f"'{rel_path}'")
     return EventSchema(path=path, rel_path=rel_path, doc=doc, text=text)
