@@ -1,20 +1,28 @@
-"""What every command shares: consoles, the error boundary, progress and logging."""
+"""What every command shares: consoles, the error boundary, progress and logging.
+
+rich is imported when something is drawn (a console, a progress bar, a log record), not at
+start-up: ``reflekt lint --format json`` in CI prints without it.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from reflekt_core import secrets
 from reflekt_core.errors import ReflektError, SchemaLoadErrors
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -27,10 +35,14 @@ state = State()
 
 
 def stdout() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -88,10 +100,25 @@ _DRIVER_LOGGERS = ("urllib3", "snowflake", "botocore", "boto3", "google", "redsh
                    "requests", "s3transfer")
 
 
-def setup_logging(verbose: bool) -> None:
-    from rich.logging import RichHandler
+class _LazyRichHandler(logging.Handler):
+    """rich's log handler, built (and rich imported) when the first record is emitted."""
 
-    handler = RichHandler(console=stderr(), show_path=False, show_time=verbose, markup=False)
+    def __init__(self, show_time: bool):
+        super().__init__()
+        self._show_time = show_time
+        self._rich: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._rich is None:
+            from rich.logging import RichHandler
+
+            self._rich = RichHandler(console=stderr(), show_path=False, show_time=self._show_time, markup=False)
+            self._rich.setFormatter(self.formatter)
+        self._rich.emit(record)
+
+
+def setup_logging(verbose: bool) -> None:
+    handler = _LazyRichHandler(show_time=verbose)
     handler.addFilter(_RedactingFilter())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(message)s",
                         handlers=[handler], force=True)
@@ -103,9 +130,22 @@ def setup_logging(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if state.debug else logging.ERROR)
 
 
+def _maybe_terminal() -> bool:
+    """False when rich would certainly not see a terminal on stderr (no tty, no variable saying one)."""
+    if os.environ.get("TTY_COMPATIBLE") or os.environ.get("FORCE_COLOR") is not None:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 @contextmanager
 def progress(label: str, threshold: int = 200) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """Yields (set_total, advance); a bar is drawn only on a terminal and for long runs."""
+    if not _maybe_terminal():
+        yield (lambda total: None), (lambda n: None)
+        return
     console = stderr()
     if not console.is_terminal:
         yield (lambda total: None), (lambda n: None)

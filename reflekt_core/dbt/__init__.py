@@ -1,4 +1,8 @@
-"""``reflekt build --artifact dbt``: plan, render and atomically write a dbt package."""
+"""``reflekt build --artifact dbt``: plan, render and atomically write a dbt package.
+
+The planner, renderer and writer are imported by the functions that use them, so that
+``reflekt lint`` (R606 reads :mod:`reflekt_core.dbt.grouping`) does not load them.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reflekt_core.cdp import get_layout
-from reflekt_core.dbt.plan import Drift, PackagePlan, plan_package
-from reflekt_core.dbt.render import render_package
-from reflekt_core.dbt.writer import WriteResult, plan_write, write_package
 from reflekt_core.errors import UsageError
 from reflekt_core.fsutil import atomic_write_text
-from reflekt_core.project import Project
-from reflekt_core.schemas.model import EventSchema
-from reflekt_core.warehouses.catalog import SchemaCatalog
+
+if TYPE_CHECKING:
+    from reflekt_core.dbt.plan import Drift, PackagePlan
+    from reflekt_core.dbt.writer import WriteResult
+    from reflekt_core.project import Project
+    from reflekt_core.schemas.model import EventSchema
+    from reflekt_core.warehouses.catalog import SchemaCatalog
 
 
 @dataclass
@@ -60,6 +65,10 @@ def _guard_other_sources(plan: PackagePlan, write: WriteResult, dest: Path) -> N
 def generate_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog,
                          sdk: str) -> tuple[PackagePlan, dict[str, str]]:
     """The package as data: its plan (models, drift) and its files. Touches nothing."""
+    from reflekt_core.cdp import get_layout
+    from reflekt_core.dbt.plan import plan_package
+    from reflekt_core.dbt.render import render_package
+
     layout = get_layout(sdk, catalog.source_type, project.rudderstack_divide_numbers)
     plan = plan_package(package_name(project), schemas, catalog, layout, project.dbt)
     return plan, render_package(plan, project.dbt)
@@ -77,6 +86,7 @@ def package_dest(project: Project, dest: Path | None = None, force: bool = False
 def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog, sdk: str,
                       dest: Path | None = None, dry_run: bool = False, force: bool = False) -> BuildResult:
     """Generate the package and write it (unless ``dry_run``), with a drift report beside it."""
+    from reflekt_core.dbt.writer import plan_write, write_package
     from reflekt_core.outputs import check_output
 
     dest = package_dest(project, dest, force, catalog.schema, sdk)

@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from reflekt_core.lint.result import Level, LintResult
 
@@ -54,6 +53,8 @@ def render_json(result: LintResult, base_dir: Path | None = None) -> str:
 
 def render_junit(result: LintResult, base_dir: Path | None = None) -> str:
     """One test case per schema; error-level violations are failures, the rest system-out."""
+    from xml.etree import ElementTree as ET  # only this format needs it
+
     summary = result.summary()
     suite = ET.Element("testsuite", name="reflekt lint", tests=str(summary["schemas"]),
                        failures=str(summary["schemas_with_errors"]), errors="0",
