@@ -187,6 +187,28 @@ def load_profile(project: Project, profile_name: str | None = None,
                    source=list(rendered.get("source") or []))
 
 
+def declared_source_types(project: Project, profile_name: str | None = None,
+                          profiles_dir: Path | str | None = None) -> dict[str, str]:
+    """``{source id: warehouse type}`` as the profile file declares them, without rendering any value.
+
+    For callers that must not need credentials (a code location loading): no environment
+    variable is read and nothing is validated; an unreadable file or profile gives ``{}``,
+    and an entry whose id or type is a template is left out.
+    """
+    try:
+        data = load_yaml(profiles_file(project, profiles_dir), ProfileError).data
+    except ProfileError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    names = [k for k in data if k != "version"]
+    name = profile_name or project.default_profile or (names[0] if len(names) == 1 else None)
+    profile = data.get(name) if name in names else None
+    entries = profile.get("source") if isinstance(profile, dict) else None
+    return {e["id"]: e["type"] for e in entries or [] if isinstance(e, dict)
+            and all(isinstance(e.get(k), str) and "{{" not in e[k] for k in ("id", "type"))}
+
+
 def _register_secrets(data: Any, key: str = "") -> None:
     if isinstance(data, dict):
         for k, v in data.items():

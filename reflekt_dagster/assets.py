@@ -12,7 +12,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
 from reflekt_core.errors import ReflektError
 from reflekt_core.lint.reporters import render_json
 from reflekt_core.lint.result import Level
-from reflekt_dagster.package import PackageStore
+from reflekt_dagster.package import PackageStore, package_files
 from reflekt_dagster.reload import RELOAD_TAG, request_reload
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.specs import EVOLUTION_CHECK, LINT_CHECK, SchemaSpecs
@@ -181,7 +181,7 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
                 raise Failure(description="lint failed, the dbt package was not rebuilt: " + " | ".join(
                     f"{v.path}: {v.code} {v.message}" for v in errors[:5]), allow_retries=False)
             result = build_from_project(project, warehouse.sdk, source, profile=reflekt.profile, dry_run=True)
-            folder, created = store.publish(result.files, profiles_dir)
+            folder, created = store.publish(package_files(result), profiles_dir)
         except ReflektError as exc:
             raise _failure(exc) from None
         if loaded_version is None or context.run.tags.get(RELOAD_TAG) == "true":

@@ -8,13 +8,12 @@ rebuilds its own models, not all of them.
 """
 
 
-from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from dagster import (AssetExecutionContext, AssetKey, AssetSelection, AssetSpec, AutomationCondition, Failure,
-                     multi_asset)
+from dagster import (AssetExecutionContext, AssetKey, AssetMaterialization, AssetSelection, AssetSpec,
+                     AutomationCondition, Failure, Output, TableColumnDep, TableColumnLineage, multi_asset)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from reflekt_dagster.package import OfflineDbtCliResource, PackageStore
@@ -39,11 +38,12 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
     """dbt sources become Reflekt's raw-table keys; models go to ``dbt_staging``, after the package."""
 
     def __init__(self, translator: ReflektTranslator, raw_schemas: Mapping[AssetKey, list[AssetKey]] | None = None,
-                 automation: bool = True):
+                 automation: bool = True, lineage: Mapping[str, Any] | None = None):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
         self.reflekt = translator
         self.raw_schemas = raw_schemas or {}
         self.automation = automation
+        self.lineage = lineage or {}
         self._ignore = AssetSelection.assets(translator.dbt_package_key(), *self.raw_schemas)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
@@ -60,18 +60,33 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
             return spec
         parents = [d.asset_key for d in spec.deps]
         schemas = [s for p in parents for s in self.raw_schemas.get(p, [])]
+        lineage = column_lineage(self.lineage, manifest["nodes"][unique_id]["name"], self.reflekt)
         return spec.replace_attributes(
             deps=[*spec.deps, self.reflekt.dbt_package_key(), *dict.fromkeys(schemas)],
-            automation_condition=model_condition(self._ignore) if self.automation else None)
+            automation_condition=model_condition(self._ignore) if self.automation else None,
+            metadata={**spec.metadata, **({COLUMN_LINEAGE: lineage} if lineage else {})})
 
 
-def raw_table_schemas(schema_tables: Mapping[AssetKey, list[tuple[str, str]]],
-                      translator: ReflektTranslator) -> dict[AssetKey, list[AssetKey]]:
-    deps: dict[AssetKey, set[AssetKey]] = defaultdict(set)
-    for schema_key, tables in schema_tables.items():
-        for source_schema, table in tables:
-            deps[translator.raw_table_key(source_schema, table)].add(schema_key)
-    return {key: sorted(keys, key=lambda k: k.path) for key, keys in sorted(deps.items(), key=lambda i: i[0].path)}
+COLUMN_LINEAGE = "dagster/column_lineage"
+
+
+def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTranslator) -> TableColumnLineage | None:
+    """A staging model's columns back to their raw column and the schema properties they carry
+    (reflekt_core.dbt.lineage, written beside the package when it was built)."""
+    columns = (lineage.get("models") or {}).get(model)
+    if not columns:
+        return None
+    source = lineage.get("source", "")
+    deps = {}
+    for name, origin in columns.items():
+        found = [TableColumnDep(asset_key=translator.schema_path_key(rel), column_name=path)
+                 for rel, path in origin.get("properties") or []]
+        if origin.get("raw"):
+            table, column = origin["raw"]
+            found.append(TableColumnDep(asset_key=translator.raw_table_key(source, table), column_name=column))
+        if found:
+            deps[name] = found
+    return TableColumnLineage(deps_by_column=deps) if deps else None
 
 
 def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, translator: ReflektTranslator,
@@ -85,18 +100,31 @@ def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, trans
     if manifest is None:
         return _unprepared_asset(translator)
     project = DbtProject(project_dir=manifest.parent.parent, profiles_dir=profiles_dir)
+    dbt_translator = ReflektDbtTranslator(translator, raw_schemas, automation, store.lineage())
 
-    @dbt_assets(manifest=manifest, project=project, name="reflekt_dbt_models",
-                dagster_dbt_translator=ReflektDbtTranslator(translator, raw_schemas, automation))
+    @dbt_assets(manifest=manifest, project=project, name="reflekt_dbt_models", dagster_dbt_translator=dbt_translator)
     def reflekt_dbt_models(context: AssetExecutionContext, dbt: DbtRunResource):
         current = store.current()
         if current is None:
             raise Failure(description=UNPREPARED_HINT)
         cli = OfflineDbtCliResource(project_dir=str(current), profiles_dir=dbt.profiles_dir,
                                     dbt_executable=dbt.dbt_executable)
-        yield from cli.cli(["build"], context=context).stream()
+        # The materialisation carries the lineage of the version that ran (the UI's column view reads it).
+        lineage = store.lineage() or {}
+        for event in cli.cli(["build"], context=context).stream():
+            yield _with_lineage(context, event, lineage, translator)
 
     return reflekt_dbt_models
+
+
+def _with_lineage(context, event, lineage: Mapping[str, Any], translator: ReflektTranslator):
+    if lineage and isinstance(event, (Output, AssetMaterialization)):
+        key = event.asset_key if isinstance(event, AssetMaterialization) else context.asset_key_for_output(
+            event.output_name)
+        found = column_lineage(lineage, key.path[-1], translator)
+        if found is not None:
+            return event.with_metadata({**(event.metadata or {}), COLUMN_LINEAGE: found})
+    return event
 
 
 def _unprepared_asset(translator: ReflektTranslator):

@@ -31,8 +31,8 @@ from dagster import Definitions, EnvVar, definitions
 
 from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset, build_lint_report_asset,
                                     build_registry_assets, build_schema_assets)
-from reflekt_dagster.dbt import build_dbt_model_assets, raw_table_schemas
-from reflekt_dagster.raw import build_raw_table_assets
+from reflekt_dagster.dbt import build_dbt_model_assets
+from reflekt_dagster.raw import build_raw_table_assets, raw_source, source_labels
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
@@ -68,11 +68,12 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
 
     Reads only the schema files and the prepared dbt manifest (``python -m reflekt_dagster.prepare``):
     no warehouse, no network, no writes. ``source`` is ``source_id.database.schema``, or several:
-    each gets a warehouse catalog asset with drift checks, and the first is the one the dbt
-    package is built from; its raw tables carry the drift checks. ``source_sdks`` is accepted for
-    compatibility (each source's catalog asset lists its tables whatever its CDP).
+    each gets a warehouse catalog asset and its raw tables (observable, with drift checks), and
+    the first is the one the dbt package is built from. ``source_sdks`` names the CDP of a source
+    that is not ``sdk``; each source's warehouse type comes from the profile file (unrendered).
     """
     from reflekt_core.cdp import get_layout
+    from reflekt_core.profiles import declared_source_types
     from reflekt_core.project import load_project
     from reflekt_core.warehouses import parse_source_ref
 
@@ -85,16 +86,22 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     reflekt = ReflektResource(project_dir=str(project.dir), profile=profile)
     auto = options.automation
     specs = build_schema_specs(project, translator, automation=auto)
-    ref = parse_source_ref(source)
     profiles_dir = Path(dbt_profiles_dir) if dbt_profiles_dir else None
     store = PackageStore.for_project(project.dir)
     loaded = store.current()
 
-    layout = get_layout(sdk)
-    schema_tables = {e.key: [(ref.schema.lower(), t) for t in layout.tables_written(e.schema.name, e.schema.call_type)]
-                     for e in specs.entries if e.schema is not None}
-    raw_schemas = raw_table_schemas(schema_tables, translator)
-    raw_tables, raw_drift = build_raw_table_assets(raw_schemas, source, sdk, translator)
+    # Raw tables per source, named as the CDP names them in that source's warehouse type (read from
+    # the profile file without rendering it: no credentials needed to load).
+    warehouse_types = declared_source_types(project, profile)
+    labels = source_labels(sources)
+    raw_sources = []
+    for ref_text in sources:
+        ref = parse_source_ref(ref_text)
+        source_sdk = (source_sdks or {}).get(ref_text, sdk)
+        layout = get_layout(source_sdk, warehouse_types.get(ref.source_id), project.rudderstack_divide_numbers)
+        raw_sources.append(raw_source(ref_text, source_sdk, layout, labels[ref_text], specs.entries, translator))
+    raw_assets = [build_raw_table_assets(raw, translator) for raw in raw_sources]
+    raw_schemas = raw_sources[0].schema_deps()
     dbt_models = build_dbt_model_assets(store, profiles_dir, translator, raw_schemas, automation=auto)
     package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
                                       loaded.name if loaded else None, automation=auto)
@@ -115,8 +122,9 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     return Definitions(
         assets=[build_schema_assets(specs, translator), build_lint_report_asset(specs, translator, automation=auto),
                 *[build_catalog_asset(s, translator) for s in sources],
-                package, dbt_models, *build_registry_assets(sorted(registries), translator), raw_tables],
-        asset_checks=[raw_drift],
+                package, dbt_models, *build_registry_assets(sorted(registries), translator),
+                *[observable for observable, _ in raw_assets]],
+        asset_checks=[drift for _, drift in raw_assets],
         sensors=sensors, schedules=schedules, resources=resources,
         jobs=[make_full_refresh_job(), *[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE]])
 

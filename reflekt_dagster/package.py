@@ -10,6 +10,7 @@ untouched folder; the newest few versions are kept, older ones are removed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -41,6 +42,13 @@ def dbt_executable() -> str:
     """dbt beside this Python (a venv that is not activated has it off PATH)."""
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def package_files(result) -> dict[str, str]:
+    """A build's files plus its column lineage (reflekt_core.dbt.lineage), which loading reads."""
+    from reflekt_core.dbt.lineage import LINEAGE_FILE, column_lineage
+
+    return {**result.files, LINEAGE_FILE: json.dumps(column_lineage(result.plan), sort_keys=True) + "\n"}
 
 
 def package_hash(files: Mapping[str, str]) -> str:
@@ -81,6 +89,16 @@ class PackageStore:
         current = self.current()
         manifest = current / "target" / "manifest.json" if current else None
         return manifest if manifest and manifest.is_file() else None
+
+    def lineage(self) -> dict | None:
+        """The current version's column lineage, or None (prepared before lineage was written)."""
+        from reflekt_core.dbt.lineage import LINEAGE_FILE
+
+        current = self.current()
+        try:
+            return json.loads((current / LINEAGE_FILE).read_text(encoding="utf-8")) if current else None
+        except (OSError, ValueError):
+            return None
 
     def publish(self, files: Mapping[str, str], profiles_dir: Path | None) -> tuple[Path, bool]:
         """Write ``files`` as a new version (unless it exists), parse it, point CURRENT at it.

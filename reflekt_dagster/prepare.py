@@ -20,12 +20,12 @@ def prepare(project_dir: str | Path, source: str, sdk: str = "segment", *, profi
     """Build the package from the warehouse catalog, publish it as the current version; its folder."""
     from reflekt_core.dbt import build_from_project
     from reflekt_core.project import load_project
-    from reflekt_dagster.package import PackageStore
+    from reflekt_dagster.package import PackageStore, package_files
 
     project = load_project(Path(project_dir))
     result = build_from_project(project, sdk, source, profile=profile, dry_run=True)
     folder, _ = PackageStore.for_project(project.dir).publish(
-        result.files, Path(dbt_profiles_dir) if dbt_profiles_dir else None)
+        package_files(result), Path(dbt_profiles_dir) if dbt_profiles_dir else None)
     return folder
 
 

@@ -1,85 +1,147 @@
-"""Raw tables the CDP loads: observable source assets, with drift checks attached to each.
+"""Raw tables the CDP loads, per source: observable source assets with drift checks attached to each.
 
-Observing reads the warehouse catalog (nothing is materialised): each raw table gets
-``dagster/table_name`` and ``dagster/column_schema`` as the warehouse has them, and its data
-version is a hash of its columns. The drift checks (``property_without_column``,
-``column_without_property``, ``missing_table``) sit on the raw tables they describe and run on
-their own ("Execute checks"), listing their items in the check metadata.
+Observing reads the source once (reflekt_core.warehouses.observe: the catalog, then row counts
+and the last ``received_at`` in batched statements) and materialises nothing: each raw table
+gets ``dagster/table_name``, ``dagster/column_schema``, ``dagster/row_count`` and
+``dagster/last_updated_timestamp`` (its newest ``received_at``); its data version is a hash of
+its columns, so new rows do not mark the models below it unsynced. The drift checks sit on the
+raw tables they describe, for every source, and run on their own ("Execute checks").
 """
+
 
 import hashlib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from dagster import (AssetCheckExecutionContext, BetaWarning, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
-                     AssetSpec, DataVersion, Failure, MetadataValue, ObserveResult, TableColumn, TableSchema,
-                     multi_asset_check, multi_observable_source_asset)
+from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
+                     AssetSpec, BetaWarning, DataVersion, Failure, MetadataValue, ObserveResult, TableColumn,
+                     TableSchema, multi_asset_check, multi_observable_source_asset)
 
 from reflekt_core.dbt.plan import DRIFT_KINDS
 from reflekt_core.errors import ReflektError
-from reflekt_dagster.resources import ReflektResource, WarehouseResource
-from reflekt_dagster.translator import ReflektTranslator
+from reflekt_dagster.resources import ReflektResource
+from reflekt_dagster.translator import ReflektTranslator, clean
 
 #: One check per drift kind the core reports, on each raw table.
 DRIFT_CHECKS = DRIFT_KINDS
 
 
-def build_raw_table_assets(raw_schemas: Mapping[AssetKey, list[AssetKey]], source: str, sdk: str,
-                           translator: ReflektTranslator):
-    """``{raw table key: [schema keys]}`` -> (an observable multi-asset, a multi-asset drift check)."""
+@dataclass(frozen=True)
+class RawSource:
+    """One source's raw tables: asset key -> (warehouse table, the schema assets that describe it)."""
+
+    source: str                    # source_id.database.schema
+    sdk: str
+    tables: dict[AssetKey, tuple[str, list[AssetKey]]]
+
+    @property
+    def name(self) -> str:
+        return clean(self.source.replace(".", "__"))
+
+    def schema_deps(self) -> dict[AssetKey, list[AssetKey]]:
+        return {key: deps for key, (_, deps) in self.tables.items()}
+
+
+def raw_source(source: str, sdk: str, layout, label: str, schema_entries: Sequence,
+               translator: ReflektTranslator) -> RawSource:
+    """The tables each schema writes in ``layout`` (the CDP's, for the source's warehouse type)."""
+    found: dict[AssetKey, tuple[str, set[AssetKey]]] = {}
+    for entry in schema_entries:
+        if entry.schema is None:
+            continue
+        for table in layout.tables_written(entry.schema.name, entry.schema.call_type):
+            key = translator.raw_table_key(label, table)
+            found.setdefault(key, (table, set()))[1].add(entry.key)
+    return RawSource(source, sdk, {key: (table, sorted(deps, key=lambda k: k.path))
+                                   for key, (table, deps) in sorted(found.items(), key=lambda i: i[0].path)})
+
+
+def _failure(exc: ReflektError) -> Failure:
+    return Failure(description=str(exc))
+
+
+def _observation(table, stats) -> tuple[DataVersion, dict]:
+    columns = [TableColumn(name=c.name, type=c.data_type) for c in table.columns]
+    digest = hashlib.sha1("\n".join(f"{c.name} {c.type}" for c in columns).encode()).hexdigest()[:16]
+    metadata = {"exists": True, "dagster/column_schema": TableSchema(columns=columns), "columns": len(columns)}
+    if stats is not None:
+        metadata["dagster/row_count"] = stats.row_count
+        if stats.last_loaded is not None:
+            metadata["dagster/last_updated_timestamp"] = MetadataValue.timestamp(stats.last_loaded)
+            metadata["last_received_at"] = stats.last_loaded.isoformat()
+    return DataVersion(digest), metadata
+
+
+def build_raw_table_assets(raw: RawSource, translator: ReflektTranslator):
+    """One source's raw tables -> (an observable multi-asset, a multi-asset drift check)."""
     from reflekt_core.warehouses import parse_source_ref
 
-    ref = parse_source_ref(source)
-    tables = {key: key.path[-1] for key in raw_schemas}
-    specs = [AssetSpec(key=key, deps=schemas, group_name="raw_events", kinds={"table"},
-                       metadata={"dagster/table_name": f"{ref.database}.{ref.schema}.{tables[key]}"},
-                       description="Raw events the CDP loads into the warehouse (observed, never materialised).")
-             for key, schemas in raw_schemas.items()]
-
-    def _catalog(reflekt: ReflektResource):
-        from reflekt_core.dbt import source_catalog
-
-        try:
-            return source_catalog(reflekt.load(), source, profile=reflekt.profile)
-        except ReflektError as exc:
-            raise Failure(description=str(exc)) from None
+    ref = parse_source_ref(raw.source)
+    specs = [AssetSpec(key=key, deps=deps, group_name="raw_events", kinds={"table"},
+                       metadata={"dagster/table_name": f"{ref.database}.{ref.schema}.{table}", "source": raw.source},
+                       description=f"Raw events the CDP loads into {raw.source} (observed, never materialised).")
+             for key, (table, deps) in raw.tables.items()]
 
     def raw_tables(context, reflekt: ReflektResource):
-        catalog = _catalog(reflekt)
-        for key in context.selected_asset_keys:
-            table = catalog.tables.get(tables[key])
+        from reflekt_core.warehouses.observe import observe_source
+
+        selected = [key for key in raw.tables if key in context.selected_asset_keys]
+        try:
+            seen = observe_source(reflekt.load(), raw.source, [raw.tables[k][0] for k in selected],
+                                  profile=reflekt.profile)
+        except ReflektError as exc:
+            raise _failure(exc) from None
+        for key in selected:
+            name = raw.tables[key][0]
+            table = seen.catalog.tables.get(name)
             if table is None:
-                yield ObserveResult(asset_key=key, metadata={"exists": False})
+                yield ObserveResult(asset_key=key, metadata={"exists": False, "dagster/row_count": 0})
                 continue
-            columns = [TableColumn(name=c.name, type=c.data_type) for c in table.columns]
-            digest = hashlib.sha1("\n".join(f"{c.name} {c.type}" for c in columns).encode()).hexdigest()[:16]
-            yield ObserveResult(asset_key=key, data_version=DataVersion(digest), metadata={
-                "exists": True, "dagster/column_schema": TableSchema(columns=columns), "columns": len(columns)})
+            version, metadata = _observation(table, seen.stats.get(name))
+            yield ObserveResult(asset_key=key, data_version=version, metadata=metadata)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
-        raw_tables = multi_observable_source_asset(specs=specs, name="raw_tables", can_subset=True)(raw_tables)
+        observable = multi_observable_source_asset(specs=specs, name=f"raw_tables__{raw.name}",
+                                                   can_subset=True)(raw_tables)
 
     checks = [AssetCheckSpec(name=name, asset=key, description=text)
-              for key in raw_schemas for name, text in DRIFT_CHECKS.items()]
+              for key in raw.tables for name, text in DRIFT_CHECKS.items()]
+    by_table = {table: key for key, (table, _) in raw.tables.items()}
 
-    @multi_asset_check(specs=checks, name="raw_table_drift", can_subset=True)
-    def raw_table_drift(context: AssetCheckExecutionContext, reflekt: ReflektResource, warehouse: WarehouseResource):
-        from reflekt_core.dbt import generate_dbt_package
+    @multi_asset_check(specs=checks, name=f"raw_table_drift__{raw.name}", can_subset=True)
+    def raw_table_drift(context: AssetCheckExecutionContext, reflekt: ReflektResource):
+        from reflekt_core.dbt import plan_source, source_catalog
         from reflekt_core.schemas import load_selected
 
-        catalog = _catalog(reflekt)
         project = reflekt.load()
         try:
-            plan, _ = generate_dbt_package(project, load_selected(project.schemas_dir).schemas, catalog, sdk)
+            catalog = source_catalog(project, raw.source, profile=reflekt.profile)
+            plan = plan_source(project, load_selected(project.schemas_dir).schemas, catalog, raw.sdk)
         except ReflektError as exc:
-            raise Failure(description=str(exc)) from None
-        keyed = [(translator.raw_table_key(ref.schema.lower(), d.table), d) for d in plan.drift]
+            raise _failure(exc) from None
         for check_key in context.selected_asset_check_keys:
-            items = [d for key, d in keyed if key == check_key.asset_key and d.kind == check_key.name]
+            items = [d for d in plan.drift if by_table.get(d.table) == check_key.asset_key
+                     and d.kind == check_key.name]
             yield AssetCheckResult(asset_key=check_key.asset_key, check_name=check_key.name, passed=not items,
                                    severity=AssetCheckSeverity.WARN, metadata={
                                        "count": len(items), "items": MetadataValue.json([d.to_dict() for d in items]),
-                                       "source": source})
+                                       "source": raw.source})
 
-    return raw_tables, raw_table_drift
+    return observable, raw_table_drift
+
+
+def source_labels(sources: Sequence[str]) -> Mapping[str, str]:
+    """The key part of each source's raw tables: its schema, or ``<id>_<database>_<schema>`` when
+    an earlier source has a schema of the same name (keys must not collide)."""
+    from reflekt_core.warehouses import parse_source_ref
+
+    labels: dict[str, str] = {}
+    for source in sources:
+        ref = parse_source_ref(source)
+        label = ref.schema.lower()
+        if label in labels.values():
+            label = clean(f"{ref.source_id}_{ref.database}_{ref.schema}".lower())
+        labels[source] = label
+    return labels

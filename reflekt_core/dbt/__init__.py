@@ -62,15 +62,21 @@ def _guard_other_sources(plan: PackagePlan, write: WriteResult, dest: Path) -> N
                          hint="give each source its own --out folder (the default does)")
 
 
+def plan_source(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog, sdk: str) -> PackagePlan:
+    """The package plan of one source (models, columns, drift) in the CDP's layout for its warehouse."""
+    from reflekt_core.cdp import get_layout
+    from reflekt_core.dbt.plan import plan_package
+
+    layout = get_layout(sdk, catalog.source_type, project.rudderstack_divide_numbers)
+    return plan_package(package_name(project), schemas, catalog, layout, project.dbt)
+
+
 def generate_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog,
                          sdk: str) -> tuple[PackagePlan, dict[str, str]]:
     """The package as data: its plan (models, drift) and its files. Touches nothing."""
-    from reflekt_core.cdp import get_layout
-    from reflekt_core.dbt.plan import plan_package
     from reflekt_core.dbt.render import render_package
 
-    layout = get_layout(sdk, catalog.source_type, project.rudderstack_divide_numbers)
-    plan = plan_package(package_name(project), schemas, catalog, layout, project.dbt)
+    plan = plan_source(project, schemas, catalog, sdk)
     return plan, render_package(plan, project.dbt)
 
 
@@ -138,4 +144,4 @@ def build_from_project(project: Project, sdk: str, source: str | None = None, *,
     return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run, force=force)
 
 
-__all__ = ["build_from_project", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]
+__all__ = ["build_from_project", "plan_source", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]

@@ -35,6 +35,8 @@ class ModelColumn:
     literal: str | None = None     # a constant expression instead of a column
     tests: list[Any] = field(default_factory=list)
     cast: str | None = None        # select through a safe cast to this common type (landed type differs)
+    #: The schema properties this column carries: (schema file relative to schemas/, property path).
+    origins: list[tuple[str, str]] = field(default_factory=list)
 
 
 def rename(column: str, kind: str) -> str:
@@ -93,6 +95,7 @@ class Columns:
         same = self.sources.get(column.source) if column.source else None
         if same is not None:  # the property is a column Reflekt already selects: one column, both tests
             same.tests += [t for t in column.tests if t not in same.tests]
+            same.origins += [o for o in column.origins if o not in same.origins]
             return None
         wanted = column.name
         if wanted in self.names or wanted in self.reserved:

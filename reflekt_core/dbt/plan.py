@@ -186,12 +186,14 @@ class _Planner:
         description = text if isinstance(text, str) and text.strip() else f"{prop.path}."
         existing = table.column(column_name)
         where = f"'{self.source_schema}.{spec.table}'"
+        origins = [(s.rel_path, self.columns_of(s)[column_name].path) for s in declaring]
         if existing is None:
             for schema in declaring:
                 self.drift.append(Drift("property_without_column", spec.table, column_name, schema.id,
                                         f"property '{prop.path}' of {schema.id} has no column '{column_name}' in "
                                         f"{where} (not sent yet?): selected as null"))
-            columns.add_property(ModelColumn(column_name, None, description, _json_type(prop.node)))
+            columns.add_property(ModelColumn(column_name, None, description, _json_type(prop.node),
+                                             origins=origins))
             return
         column_type, cast = existing.type, None
         for schema in declaring:
@@ -217,7 +219,7 @@ class _Planner:
         wheres = self._version_where(table, rows) if spec.one_event and spec.version_major is None else None
         tests = combine(per_version, wheres) + name_tests(self.settings, column_name)
         renamed = columns.add_property(ModelColumn(column_name, column_name, description, column_type,
-                                                   tests=tests, cast=cast))
+                                                   tests=tests, cast=cast, origins=origins))
         if renamed:
             self.drift.append(Drift("renamed_property", spec.table, column_name, newest.id,
                                     f"property '{prop.path}' of {newest.id} is selected as '{renamed}': Reflekt "

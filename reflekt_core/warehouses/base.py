@@ -20,6 +20,10 @@ class CatalogReader(Protocol):
     def read_schema(self, database: str, schema: str) -> SchemaCatalog:
         """Every table and column of ``database.schema``, in one catalog query."""
 
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list:
+        """Row count and last ``received_at`` of ``(table, has received_at)`` pairs, in batched
+        statements (:mod:`reflekt_core.warehouses.stats`); ``[]`` where the engine is not supported."""
+
     def check_connection(self) -> None:
         """Connect and run a trivial query; raise :class:`WarehouseError` if that fails."""
 

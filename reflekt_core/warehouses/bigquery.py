@@ -92,6 +92,10 @@ class BigQueryReader:
             raise
         return build_schema_catalog(self.source_id, "bigquery", database, schema, rows)
 
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list:
+        """None yet: ``max(received_at)`` would bill a column scan of every table (README, Dagster)."""
+        return []
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -9,6 +9,7 @@ from reflekt_core.errors import WarehouseError
 from reflekt_core.warehouses.base import require, resolve_path
 from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.errors import classify
+from reflekt_core.warehouses.stats import LOADED_AT, TableStats, quote, run_batches
 
 COLUMNS_SQL = """
 select table_name, column_name, data_type, is_nullable, ordinal_position
@@ -48,6 +49,15 @@ class DuckDBReader:
         except self._duckdb.Error as exc:
             raise classify(exc, self.source_id, f"reading {database}.{schema}") from None
         return build_schema_catalog(self.source_id, "duckdb", database, schema, rows)
+
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list[TableStats]:
+        """Row count and last ``received_at`` of ``(table, has received_at)`` (reflekt_core.warehouses.stats)."""
+        con = self._connect()
+        try:
+            return run_batches(tables, lambda t: f"{quote(database)}.{quote(schema)}.{quote(t)}", LOADED_AT,
+                               lambda sql: con.execute(sql).fetchall())
+        except self._duckdb.Error as exc:
+            raise classify(exc, self.source_id, f"counting rows in {database}.{schema}") from None
 
     def _check_exists(self, con, database: str, schema: str) -> None:
         found = con.execute("select catalog_name, schema_name from information_schema.schemata").fetchall()

@@ -29,3 +29,19 @@ def explain_empty(cursor, source_id: str, database: str, schema: str) -> None:
     if not schemas[schema]:
         raise WarehouseError(f"missing privilege: no USAGE on schema '{schema}'", source_id=source_id,
                              hint=f"grant usage on schema {schema} and select on its tables to this user")
+
+
+def stats_qualifier(schema: str):
+    """``"schema"."table"``: the connection is already on the database."""
+    from reflekt_core.warehouses.stats import quote
+
+    return lambda table: f"{quote(schema)}.{quote(table)}"
+
+
+def fetch(cursor):
+    """``execute(sql) -> rows`` on a DB-API cursor."""
+    def execute(sql: str):
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+    return execute

@@ -11,6 +11,7 @@ from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.config import (DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORTS, DEFAULT_QUERY_TIMEOUT,
                                             seconds)
 from reflekt_core.warehouses.errors import classify
+from reflekt_core.warehouses.stats import LOADED_AT, TableStats, run_batches
 
 
 class PostgresReader:
@@ -51,6 +52,15 @@ class PostgresReader:
         except self._psycopg.Error as exc:
             raise classify(exc, self.source_id, f"reading {database}.{schema}") from None
         return build_schema_catalog(self.source_id, "postgres", database, schema, rows)
+
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list[TableStats]:
+        """Row count and last ``received_at`` of ``(table, has received_at)`` (reflekt_core.warehouses.stats)."""
+        conn = self._connect(database)
+        try:
+            with conn.cursor() as cursor:
+                return run_batches(tables, pgsql.stats_qualifier(schema), LOADED_AT, pgsql.fetch(cursor))
+        except self._psycopg.Error as exc:
+            raise classify(exc, self.source_id, f"counting rows in {database}.{schema}") from None
 
     def close(self) -> None:
         for conn in self._connections.values():

@@ -11,6 +11,7 @@ from reflekt_core.warehouses.base import probe, require
 from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_PORTS, seconds
 from reflekt_core.warehouses.errors import classify
+from reflekt_core.warehouses.stats import LOADED_AT, TableStats, run_batches
 
 
 class RedshiftReader:
@@ -54,6 +55,16 @@ class RedshiftReader:
         finally:
             cursor.close()
         return build_schema_catalog(self.source_id, "redshift", database, schema, rows)
+
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list[TableStats]:
+        """Row count and last ``received_at`` of ``(table, has received_at)`` (reflekt_core.warehouses.stats)."""
+        cursor = self._connect(database).cursor()
+        try:
+            return run_batches(tables, pgsql.stats_qualifier(schema), LOADED_AT, pgsql.fetch(cursor))
+        except (self._driver.Error, OSError) as exc:
+            raise classify(exc, self.source_id, f"counting rows in {database}.{schema}") from None
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         for conn in self._connections.values():

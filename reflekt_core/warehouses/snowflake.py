@@ -12,6 +12,7 @@ from reflekt_core.warehouses.base import probe, check_identifier, require, resol
 from reflekt_core.warehouses.catalog import SchemaCatalog, build_schema_catalog
 from reflekt_core.warehouses.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_QUERY_TIMEOUT, seconds
 from reflekt_core.warehouses.errors import classify
+from reflekt_core.warehouses.stats import LOADED_AT, TableStats, quote, run_batches
 
 # Unquoted identifiers resolve to upper case in Snowflake; the CDPs create them that way.
 COLUMNS_SQL = """
@@ -100,6 +101,25 @@ class SnowflakeReader:
         finally:
             cursor.close()
         return build_schema_catalog(self.source_id, "snowflake", database, schema, rows)
+
+    def read_stats(self, database: str, schema: str, tables: list[tuple[str, bool]]) -> list[TableStats]:
+        """Row count and last ``received_at`` of ``(table, has received_at)`` (reflekt_core.warehouses.stats).
+
+        Names are upper-cased and quoted: the CDPs create them unquoted, which Snowflake stores in upper case.
+        """
+        prefix = f"{quote(database.upper())}.{quote(schema.upper())}."
+        cursor = self._connect().cursor()
+
+        def execute(sql: str):
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+
+        try:
+            return run_batches(tables, lambda t: prefix + quote(t.upper()), quote(LOADED_AT.upper()), execute)
+        except self._connector.errors.Error as exc:
+            raise classify(exc, self.source_id, f"counting rows in {database}.{schema}") from None
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         if self._conn is not None:

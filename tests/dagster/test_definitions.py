@@ -43,6 +43,13 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert graph.get(model).automation_condition.get_label() == "eager on its event schemas"
     assert graph.get(schema).automation_condition.get_label() == "materialise a new schema file"
     assert graph.get(AssetKey(["reflekt", "dbt_package"])).automation_condition.get_label() == "eager"
+    # Column lineage: each staging column back to its raw column and the schema properties it carries
+    lineage = graph.get(model).metadata["dagster/column_lineage"].deps_by_column
+    order_10 = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_0"])
+    assert {(d.asset_key, d.column_name) for d in lineage["coupon"]} == {(schema, "coupon"), (raw, "coupon")}
+    assert (order_10, "total") in {(d.asset_key, d.column_name) for d in lineage["total"]}  # both versions
+    assert {(d.asset_key, d.column_name) for d in lineage["received_at_tstamp"]} == {(raw, "received_at")}
+    assert "call_type" not in lineage  # a literal: no upstream column
     meta = node.metadata
     columns = {c.name: c for c in meta["dagster/column_schema"].columns}
     assert "coupon" in columns and columns["coupon"].type == "string"
@@ -70,6 +77,11 @@ def test_materialise_the_whole_demo_graph(defs):
     schema_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                        if m.asset_key == AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"]))
     assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
+    model_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
+                      if m.asset_key == AssetKey(["stg_segment__cart_viewed"]))
+    deps = model_meta["dagster/column_lineage"].value.deps_by_column["cart_id"]
+    assert [(d.asset_key.to_user_string(), d.column_name) for d in deps] == [
+        ("event_schemas/jaffle_shop/Cart_Viewed__v1_0", "cart_id"), ("raw/segment/cart_viewed", "cart_id")]
 
 
 def test_raw_tables_are_observed_and_their_drift_checks_run_on_their_own(defs):
