@@ -135,3 +135,19 @@ def test_one_version_is_selected_by_its_iglu_path(cli, tmp_path):
                    "--select-rules", "R502"], cwd=tmp_path)
         assert run.exit_code == 0, (selector, run.stderr)
         assert json.loads(run.stdout)["summary"]["schemas"] == count, selector
+
+
+def test_similar_names_are_compared_within_one_vendor(cli, tmp_path):
+    """Iglu Central has com.sendgrid/open and com.urbanairship.connect/OPEN: different keys and
+    different warehouse tables, so no R602; two such names under one vendor still get it."""
+    repo = _repo(tmp_path / "repo", {"org.a/open/jsonschema/1-0-0": _schema("org.a", "open"),
+                                     "org.b/OPEN/jsonschema/1-0-0": _schema("org.b", "OPEN"),
+                                     "org.b/web_page/jsonschema/1-0-0": _schema("org.b", "web_page"),
+                                     "org.b/WebPage/jsonschema/1-0-0": _schema("org.b", "WebPage")})
+    for select in ([], ["--select", "org.b/web_page"]):  # unselected files keep their Iglu names
+        run = cli(["lint", "--iglu-dir", str(repo), "--format", "json", "--select-rules", "R602", *select],
+                  cwd=tmp_path)
+        found = {(v["path"], v["message"]) for v in json.loads(run.stdout)["violations"]}
+        assert all("open" not in path.lower() for path, _ in found), found
+        assert ("schemas/org.b/web_page/jsonschema/1-0-0",
+                "event 'web_page' differs only by case or separators from 'WebPage'") in found

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, plan_rule, schema_rule
-from reflekt_core.schemas.layout import file_identity
+from reflekt_core.schemas.layout import IGLU, REFLEKT, file_identity
 from reflekt_core.schemas.model import EventSchema
 from reflekt_core.schemas.version import parse_version, version_gaps
 
@@ -56,6 +56,11 @@ def _other_events(schemas: Sequence[EventSchema], ctx: LintContext) -> dict[str,
     """Event name per event folder: selected schemas by ``self.name``, others by folder name."""
     names = {}
     for rel in ctx.all_files:
+        if ctx.layout == IGLU:  # vendor/name/format/version: the name folder is the Iglu name itself
+            identity = file_identity(rel, IGLU)
+            if identity:
+                names[identity.event_dir] = identity.event
+            continue
         folder = rel.rpartition("/")[0]
         names[folder] = folder.rpartition("/")[2].replace("_", " ")
     for schema in schemas:
@@ -63,8 +68,11 @@ def _other_events(schemas: Sequence[EventSchema], ctx: LintContext) -> dict[str,
     return names
 
 
-def _plan_folder(event_folder: str) -> str:
-    """The plan of an event folder (``web`` for ``web/Order_Completed``): what lands in one warehouse schema."""
+def _plan_folder(event_folder: str, layout: str = REFLEKT) -> str:
+    """The plan of an event folder (``web`` for ``web/Order_Completed``, the vendor for an Iglu
+    ``vendor/name/format``): what lands in one warehouse schema."""
+    if layout == IGLU:
+        return event_folder.split("/", 1)[0]
     return event_folder.rsplit("/", 1)[0] if "/" in event_folder else ""
 
 
@@ -78,9 +86,9 @@ def _clashes(schemas: Sequence[EventSchema], ctx: LintContext, key,
     names = _other_events(schemas, ctx)
     groups: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for folder, name in names.items():
-        groups[(_plan_folder(folder) if scoped else "", key(name))][folder] = name
+        groups[(_plan_folder(folder, ctx.layout) if scoped else "", key(name))][folder] = name
     for schema in sorted(schemas, key=lambda s: s.rel_path):
-        group = groups.get((_plan_folder(schema.event_dir) if scoped else "", key(schema.name)), {})
+        group = groups.get((_plan_folder(schema.event_dir, ctx.layout) if scoped else "", key(schema.name)), {})
         others = sorted({name for folder, name in group.items()
                          if folder != schema.event_dir and name != schema.name})
         if others:
@@ -91,10 +99,12 @@ def _clashes(schemas: Sequence[EventSchema], ctx: LintContext, key,
 def similar_event_names(schemas: Sequence[EventSchema], ctx: LintContext) -> Iterator[PlanFinding]:
     """No two events have names that differ only by case, spaces or separators.
 
+    In a static Iglu repository (``--iglu-dir``) names are compared within one vendor: Iglu keys,
+    and the warehouse tables Snowplow loads them into, carry the vendor.
     Fails: events ``Order Completed`` and ``order_completed``
     Passes: events ``Order Completed`` and ``Order Refunded``
     """
-    for schema, others in _clashes(schemas, ctx, _loose_key):
+    for schema, others in _clashes(schemas, ctx, _loose_key, scoped=ctx.layout == IGLU):
         yield schema, ("/self/name", f"event '{schema.name}' differs only by case or separators from {others}")
 
 
