@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 _TOKENS = re.compile(
     r'"(?:[^"\\\n]|\\.)*"'          # a string (left as is)
@@ -31,14 +32,31 @@ def strip_jsonc(text: str) -> str:
     return _TOKENS.sub(_blank, without_comments)
 
 
+@lru_cache(maxsize=8)
+def _decoder(hooks: tuple) -> json.JSONDecoder:
+    return json.JSONDecoder(**dict(hooks))
+
+
+def _strict(text: str, hooks: dict):
+    """``json.loads(text, **hooks)``, with one decoder per set of hooks rather than one per call
+    (building a decoder costs as much as parsing a small schema)."""
+    if not hooks or "cls" in hooks or not isinstance(text, str) or text.startswith("\ufeff"):
+        return json.loads(text, **hooks)  # json's own BOM and bytes handling
+    try:
+        decoder = _decoder(tuple(sorted(hooks.items())))
+    except TypeError:  # an unhashable hook
+        return json.loads(text, **hooks)
+    return decoder.decode(text)
+
+
 def loads(text: str, **hooks):
     """Parse strict JSON, falling back to JSON-with-comments only when needed.
 
     ``hooks`` are passed to :func:`json.loads` (``parse_float``, ``parse_constant``...).
     """
     try:
-        return json.loads(text, **hooks)
+        return _strict(text, hooks)
     except json.JSONDecodeError:
         if "/" not in text and "," not in text:
             raise
-    return json.loads(strip_jsonc(text), **hooks)
+    return _strict(strip_jsonc(text), hooks)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 REFLEKT = "reflekt"
 IGLU = "iglu"
@@ -22,8 +23,12 @@ class FileIdentity:
     format: str | None = None
 
 
+@lru_cache(maxsize=1024)
 def file_identity(rel_path: str, layout: str = REFLEKT) -> FileIdentity | None:
-    """The identity a path gives a schema; None when the path has no room for one."""
+    """The identity a path gives a schema; None when the path has no room for one.
+
+    Memoised (the result is immutable): several identity rules ask it of every schema in turn.
+    """
     parts = rel_path.split("/")
     if layout == IGLU:
         if len(parts) != 4:

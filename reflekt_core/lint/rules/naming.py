@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from reflekt_core.lint.result import Level
 from reflekt_core.lint.rule import Finding, LintContext, schema_rule
@@ -10,7 +11,9 @@ from reflekt_core.naming.casing import DESCRIPTIONS, follows, to_casing
 from reflekt_core.schemas.model import EventSchema
 
 
+@lru_cache(maxsize=4096)
 def _has_digit(name: str) -> bool:
+    """Memoised: property names repeat across the schemas of a plan."""
     return any(c.isdigit() for c in name)
 
 

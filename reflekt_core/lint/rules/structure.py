@@ -28,6 +28,7 @@ KEYWORD_TYPES = {
     "patternProperties": "object", "additionalProperties": "object", "required": "object",
     "propertyNames": "object", "dependencies": "object",
 }
+_TYPED_KEYWORDS = frozenset(KEYWORD_TYPES)
 
 
 def _number(value: object) -> bool:
@@ -86,7 +87,8 @@ def min_max(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Passes: ``{"type": "integer", "minimum": 1, "maximum": 10}``
     """
     for pointer, node in schema.subschemas:
-        yield from _ordered(node, "minimum", "maximum", pointer, "number")
+        if "minimum" in node:
+            yield from _ordered(node, "minimum", "maximum", pointer, "number")
         if "exclusiveMinimum" not in node:
             continue
         lo, hi = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
@@ -103,7 +105,8 @@ def min_max_length(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Passes: ``{"type": "string", "minLength": 2, "maxLength": 5}``
     """
     for pointer, node in schema.subschemas:
-        yield from _ordered(node, "minLength", "maxLength", pointer, "string")
+        if "minLength" in node:
+            yield from _ordered(node, "minLength", "maxLength", pointer, "string")
 
 
 @schema_rule("R505", "structure.min_max_items", Level.ERROR)
@@ -114,7 +117,8 @@ def min_max_items(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Passes: ``{"type": "array", "minItems": 1, "maxItems": 3}``
     """
     for pointer, node in schema.subschemas:
-        yield from _ordered(node, "minItems", "maxItems", pointer, "array")
+        if "minItems" in node:
+            yield from _ordered(node, "minItems", "maxItems", pointer, "array")
 
 
 @schema_rule("R506", "structure.keyword_type", Level.WARNING)
@@ -125,6 +129,8 @@ def keyword_type(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     Passes: ``{"type": "string", "maxLength": 10}``
     """
     for pointer, node in schema.subschemas:
+        if node.keys().isdisjoint(_TYPED_KEYWORDS):
+            continue  # most properties: nothing to check
         types = set(declared_types(node))
         if not types:
             continue
