@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -120,6 +121,16 @@ def _number_problem(exc: ValueError) -> str:
     return text
 
 
+#: A ``\\uXXXX`` escape of a UTF-16 surrogate: the only way a decoded document can hold one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _first_surrogate(text: str) -> str | None:
+    found = _SURROGATE.search(text)
+    return found.group() if found else None
+
+
 def _lone_surrogate(doc: object) -> tuple[str, str] | None:
     """(JSON pointer, escape) of the first string or key holding a lone UTF-16 surrogate."""
     stack: list[tuple[str, object]] = [("", doc)]
@@ -128,14 +139,14 @@ def _lone_surrogate(doc: object) -> tuple[str, str] | None:
         if isinstance(node, dict):
             for key, value in node.items():
                 escaped = key.replace("~", "~0").replace("/", "~1")
-                bad = next((c for c in key if 0xD800 <= ord(c) <= 0xDFFF), None)
+                bad = _first_surrogate(key)
                 if bad:
                     return f"{pointer}/{escaped.encode('utf-8', 'backslashreplace').decode()}", f"\\u{ord(bad):04x}"
                 stack.append((f"{pointer}/{escaped}", value))
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
         elif isinstance(node, str):
-            bad = next((c for c in node if 0xD800 <= ord(c) <= 0xDFFF), None)
+            bad = _first_surrogate(node)
             if bad:
                 return pointer, f"\\u{ord(bad):04x}"
     return None
@@ -153,7 +164,7 @@ def parse_schema(path: Path, rel_path: str, text: str) -> EventSchema:
     except ValueError as exc:  # an integer beyond Python's digit limit, NaN, Infinity, 1e400
         raise SchemaLoadError(f"invalid JSON number: {_number_problem(exc)}", where=_display(path),
                               hint="JSON Schema numbers must be finite and of reasonable size") from None
-    if "\\u" in text:
+    if _SURROGATE_ESCAPE.search(text):  # surrogate pairs are fine: only then look for a lone half
         surrogate = _lone_surrogate(doc)
         if surrogate:
             raise SchemaLoadError(f"a lone surrogate escape ({surrogate[1]}) at {surrogate[0] or '/'} is not valid "
