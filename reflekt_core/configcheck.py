@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from reflekt_core.errors import ReflektError
 from reflekt_core.yamlfile import YamlDocument
+
+if TYPE_CHECKING:  # jsonschema is imported when a file is validated, not by every command's start-up
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string",
                "boolean": "true or false", "integer": "a whole number", "number": "a number",
@@ -49,6 +49,9 @@ def _describe(error: ValidationError, show_values: bool) -> str:
 def validate_config(doc: YamlDocument, schema: dict[str, Any], error: type[ReflektError], *,
                     show_values: bool = True, what: str = "file") -> None:
     """Raise ``error`` naming file, line and key for the most relevant violation."""
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import best_match
+
     errors = list(Draft7Validator(schema).iter_errors(doc.data))
     if not errors:
         return

@@ -83,6 +83,31 @@ def bundled_registry():
     return registry.with_resources([*aliases, (IGLU_INSTANCE_URI, iglu), (IGLU_INSTANCE_URI + "#", iglu)])
 
 
+@lru_cache(maxsize=None)
+def meta_schema(draft: str) -> dict[str, Any]:
+    """The meta-schema of ``draft`` (``draft4``, ``draft7``...) that jsonschema validates against.
+
+    Read from jsonschema_specifications' own files without importing it or jsonschema (with
+    referencing and attrs, a large part of start-up), which a lint of valid schemas never needs.
+    """
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("jsonschema_specifications")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder, "schemas", draft, "metaschema.json")
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    from jsonschema import validators
+
+    return validators.validator_for({"$schema": _DRAFT_URIS[draft]}).META_SCHEMA
+
+
+_DRAFT_URIS = {"draft4": "http://json-schema.org/draft-04/schema#", "draft6": "http://json-schema.org/draft-06/schema#",
+               "draft7": "http://json-schema.org/draft-07/schema#"}
+
+
 def _canonical(uri: str) -> str:
     """The registry key of a meta-schema URI (``https://`` draft-07 is the same document)."""
     document = urldefrag(uri)[0].rstrip("#")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
-
-import yaml
+from typing import TYPE_CHECKING, Any, Sequence
 
 from reflekt_core.errors import ReflektError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # PyYAML is imported when a file is read: linting an Iglu repository reads none
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,8 @@ class YamlDocument:
 
     def line_of(self, keys: Sequence[str | int]) -> int | None:
         """1-based line of the deepest node found along ``keys`` (None if unknown)."""
+        import yaml
+
         node, line = self.root, None
         for key in keys:
             if node is None:
@@ -59,6 +60,8 @@ def _check_expanded_size(root: yaml.Node, path: Path, error: type[ReflektError])
     it is what reads the document afterwards (validation, ``env_var`` rendering) that would
     walk every expanded copy.
     """
+    import yaml
+
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
@@ -95,6 +98,8 @@ def _check_expanded_size(root: yaml.Node, path: Path, error: type[ReflektError])
 
 def load_yaml(path: Path, error: type[ReflektError]) -> YamlDocument:
     """Parse a YAML file; raise ``error`` with file and line on failure."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -103,7 +108,7 @@ def load_yaml(path: Path, error: type[ReflektError]) -> YamlDocument:
         raise error(f"cannot read file: {exc.strerror if isinstance(exc, OSError) else exc}",
                     where=str(path)) from None
     try:
-        loader = _Loader(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             root = loader.get_single_node()
             if root is not None:

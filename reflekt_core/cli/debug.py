@@ -6,7 +6,6 @@ import platform
 from typing import Annotated
 
 import typer
-import yaml
 
 from reflekt_core.cli.common import boundary, stdout
 from reflekt_core.cli.options import Profile, ProfilesDir, ProjectDir
@@ -17,6 +16,8 @@ def debug(project_dir: ProjectDir = None, profile: Profile = None, profiles_dir:
           skip_connections: Annotated[bool, typer.Option(
               "--skip-connections", help="Validate the files without connecting to anything.")] = False) -> None:
     """Check the project and profile files and print what Reflekt resolved, with secrets masked."""
+    import yaml
+
     from reflekt_core import __version__, secrets
     from reflekt_core.errors import ReflektError
     from reflekt_core.lint.engine import load_meta_validator

@@ -50,11 +50,9 @@ def root_object(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
 
 @lru_cache(maxsize=2)
 def _meta_validator(draft: str):
-    from jsonschema import Draft4Validator, Draft7Validator
+    from reflekt_core.validation import Validator, meta_schema
 
-    from reflekt_core.validation import Validator
-
-    return Validator((Draft4Validator if draft == "draft-04" else Draft7Validator).META_SCHEMA)
+    return Validator(meta_schema("draft4" if draft == "draft-04" else "draft7"))
 
 
 @schema_rule("R502", "structure.valid_json_schema", Level.ERROR)
