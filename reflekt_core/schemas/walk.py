@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 _MAP_KEYWORDS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
@@ -129,16 +130,82 @@ def _collect(container: dict[str, Any], here: str, path_prefix: str, found: list
 
 
 def line_of_pointer(text: str, pointer: str) -> int | None:
-    """Best-effort 1-based line of the member a JSON Pointer names in the source text."""
+    """1-based line of the member a JSON Pointer names in the source text (array indexes
+    included, so ``/anyOf/2/...`` is found in the third branch, not the first); a pointer to
+    something the text does not hold (a missing ``type``) gives its nearest existing parent's line."""
     if not pointer:
         return 1
-    position = 0
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if token.isdigit():
+    lines = pointer_lines(text)
+    while pointer:
+        if pointer in lines:
+            return lines[pointer]
+        pointer = pointer.rpartition("/")[0]
+    return 1 if text.strip() else None
+
+
+#: JSON (and JSONC) tokens: strings, comments, punctuation, and bare words (numbers, literals).
+_TOKENS = None
+
+
+@functools.lru_cache(maxsize=8)
+def pointer_lines(text: str) -> dict[str, int]:
+    """The line of every member and array element of a JSON document, by JSON Pointer, in one
+    pass over its tokens (a member's line is its key's; an element's, its first token's)."""
+    import bisect
+    import json
+    import re
+
+    global _TOKENS
+    if _TOKENS is None:
+        _TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[{}\[\],:]|[^\s{}\[\],:"/]+', re.S)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    lines: dict[str, int] = {}
+    # one frame per open container: [kind, its pointer, key or index of the current member, expecting a key]
+    stack: list[list] = []
+
+    def line(at: int) -> int:
+        return bisect.bisect_right(newlines, at) + 1
+
+    def value_pointer() -> str | None:
+        if not stack:
+            return ""
+        frame = stack[-1]
+        if frame[0] == "a":
+            child = f"{frame[1]}/{frame[2]}"
+            return child
+        return f"{frame[1]}/{escape(frame[2])}" if frame[2] is not None else None
+
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token.startswith(("//", "/*")):
             continue
-        found = text.find(f'"{token}"', position)
-        if found < 0:
-            break
-        position = found + 1
-    return text.count("\n", 0, position) + 1 if position else None
+        frame = stack[-1] if stack else None
+        if token in ",:":
+            if token == "," and frame is not None:
+                if frame[0] == "o":
+                    frame[3] = True
+                else:
+                    frame[2] += 1
+            continue
+        if token in "}]":
+            if stack:
+                stack.pop()
+            continue
+        if frame is not None and frame[0] == "o" and frame[3]:  # an object's key
+            try:
+                key = json.loads(token) if token.startswith('"') else token
+            except ValueError:
+                key = token.strip('"')
+            frame[2], frame[3] = str(key), False
+            lines.setdefault(f"{frame[1]}/{escape(str(key))}", line(match.start()))
+            continue
+        here = value_pointer()
+        if here is None:
+            continue
+        if frame is not None and frame[0] == "a":
+            lines.setdefault(here, line(match.start()))
+        if token == "{":
+            stack.append(["o", here, None, True])
+        elif token == "[":
+            stack.append(["a", here, 0, False])
+    return lines

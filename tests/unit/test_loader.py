@@ -68,3 +68,20 @@ def test_every_failure_is_collected(tmp_path):
     assert len(messages) == 2
     assert "1-0.json:1:2: invalid JSON" in messages[0]
     assert "not UTF-8" in messages[1]
+
+
+def test_line_of_a_pointer_follows_array_indexes_and_keys_exactly():
+    """Found on Iglu Central: '/anyOf/2/...' was reported on the first branch's line, and
+    '/properties/type' on the first "type" keyword of the file."""
+    from reflekt_core.schemas.walk import line_of_pointer
+
+    text = ('{\n  "type": "object",\n  "anyOf": [\n    {"required": ["a"]},\n    {\n      "required": [\n'
+            '        "b",\n        "c"\n      ]\n    }\n  ],\n  // a comment "type"\n  "properties": {\n'
+            '    "x": {"type": "string", "s": "q\\",]}"},\n    "type": {"type": "string"}\n  }\n}\n')
+    assert line_of_pointer(text, "/anyOf/0/required/0") == 4
+    assert line_of_pointer(text, "/anyOf/1/required/1") == 8
+    assert line_of_pointer(text, "/properties/type") == 15
+    assert line_of_pointer(text, "/properties/type/type") == 15
+    assert line_of_pointer(text, "/properties/x/description") == 14   # absent: its parent's line
+    assert line_of_pointer(text, "/description") == 1
+    assert line_of_pointer(text, "") == 1
