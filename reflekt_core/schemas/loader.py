@@ -204,12 +204,18 @@ def read_schema(schemas_dir: Path, rel: str) -> EventSchema:
     try:
         # Non-blocking, then checked: a FIFO swapped in after listing must not hang the read.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise SchemaLoadError("not a regular file (a FIFO, socket or device is never read)",
                                       where=_display(path), hint="replace it with a JSON file")
-            raw = handle.read()
-        return parse_schema(path, rel, raw.decode("utf-8-sig"))
+            # os.read, not a file object: half the cost for thousands of small files
+            chunks = [os.read(fd, info.st_size + 1)]
+            while chunks[-1]:
+                chunks.append(os.read(fd, 1 << 20))
+        finally:
+            os.close(fd)
+        return parse_schema(path, rel, b"".join(chunks).decode("utf-8-sig"))
     except SchemaLoadError as exc:
         error = exc
     except UnicodeDecodeError as exc:
