@@ -119,8 +119,11 @@ def _collect(container: dict[str, Any], here: str, path_prefix: str, found: list
         found.append(PropertyNode(str(name), path, child_pointer, node, name in required))
         if not isinstance(node, dict):
             continue
-        _collect(node, child_pointer, f"{path}.", found)
-        items = node.get("items")
+        if "properties" in node:
+            _collect(node, child_pointer, f"{path}.", found)
+        if "items" not in node:
+            continue
+        items = node["items"]
         if isinstance(items, dict):
             _collect(items, f"{child_pointer}/items", f"{path}[].", found)
         elif isinstance(items, list):
