@@ -106,18 +106,24 @@ def lint_in_parallel(project: Project, files: Sequence[str], errors: list[Schema
         for chunk in chunks[1:]:  # forked before any progress bar starts its thread
             reader, writer = fork.Pipe(duplex=False)
             process = fork.Process(target=_worker, args=(writer, schemas_dir, chunk, schema_rules, ctx), daemon=True)
-            process.start()
+            try:
+                process.start()
+            except OSError:  # no process to be had (limits, a sandbox): this chunk is linted here
+                reader.close()
+                reader, process = None, None
             writer.close()
             workers.append((process, reader, chunk))
         if on_count:
             on_count(len(files))
         parts = [here(chunks[0])]
         for process, reader, chunk in workers:
-            try:
-                found, failed = reader.recv()
-            except (EOFError, OSError):
-                found, failed = None, []
-            process.join()
+            found, failed = None, []
+            if process is not None:
+                try:
+                    found, failed = reader.recv()
+                except (EOFError, OSError):
+                    pass
+                process.join()
             if found is not None and process.exitcode == 0 and _reload_errors(schemas_dir, failed, errors, read_schema):
                 parts.append(found)
                 if progress:
@@ -126,8 +132,9 @@ def lint_in_parallel(project: Project, files: Sequence[str], errors: list[Schema
                 parts.append(here(chunk))
     finally:
         for process, reader, _ in workers:
-            reader.close()
-            if process.is_alive():
+            if reader is not None:
+                reader.close()
+            if process is not None and process.is_alive():
                 process.terminate()
                 process.join()
     return assemble(rules, parts, ctx)

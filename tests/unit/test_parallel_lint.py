@@ -72,6 +72,19 @@ def test_a_failing_worker_has_its_chunk_linted_here(tmp_path, small_thresholds, 
     _same(single, lint_project(project, jobs=3))
 
 
+def test_no_process_to_be_had_lints_every_chunk_here(tmp_path, small_thresholds, monkeypatch):
+    import multiprocessing
+
+    project = load_project(make_project(tmp_path / "p", FILES))
+    single = lint_project(project, jobs=1)
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(type(multiprocessing.get_context("fork").Process()), "start", refuse)
+    _same(single, lint_project(project, jobs=3))
+
+
 def test_load_errors_are_the_single_process_errors_in_file_order(tmp_path, small_thresholds):
     raw = {"app/A_Bad/1-0.json": "{not json", "web/Z_Bad/1-0.json": '{"self": 5}', "web/M_Bad/1-0.json": "[]"}
     project = load_project(make_project(tmp_path / "p", FILES, raw_files=raw))
