@@ -203,6 +203,11 @@ class IgluRegistry:
                 raise RegistryError(f"{where}: its self block declares {key_from_self(doc['self'], where).uri}",
                                     hint="fix the repository: a schema's path and self must agree")
             result.schemas.append(RemoteSchema(key.rel_path, doc, text=text))
+        ignored = getattr(self.backend, "ignored", [])
+        if ignored:
+            result.notes.append(f"ignored {len(ignored)} file(s) not at schemas/<vendor>/<name>/<format>/"
+                                f"<MODEL-REVISION-ADDITION> (no Iglu client would find them): "
+                                + ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else ""))
         if skipped:
             formats = ", ".join(sorted({k.format for k in skipped}))
             result.notes.append(f"skipped {len(skipped)} schema(s) of format {formats} (Reflekt reads jsonschema "

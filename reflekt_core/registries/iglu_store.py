@@ -22,9 +22,21 @@ from reflekt_core.warehouses.base import require
 log = logging.getLogger(__name__)
 
 
+#: Files a repository keeps beside its schemas that are not schemas (never reported).
+_DOC_SUFFIXES = (".md", ".txt", ".rst", ".html")
+_DOC_NAMES = ("README", "LICENSE", "CHANGELOG", "NOTICE")
+
+
+def _is_doc(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(".") or name.lower().endswith(_DOC_SUFFIXES) or name.split(".")[0].upper() in _DOC_NAMES
+
+
 class StaticStore(Protocol):
     where: str
     writable: bool
+    #: Files the last listing found under ``schemas/`` that are not ``<vendor>/<name>/<format>/<SchemaVer>``.
+    ignored: list[str]
 
     def list_keys(self, vendor: str | None = None) -> list[IgluKey] | None:
         """Every schema key (of one vendor); None when the store cannot be listed."""
@@ -43,6 +55,7 @@ class DiskStore:
     def __init__(self, root: Path):
         self.root = root
         self.where = str(root)
+        self.ignored: list[str] = []
 
     def list_keys(self, vendor: str | None = None) -> list[IgluKey]:
         base = self.root / "schemas"
@@ -52,13 +65,17 @@ class DiskStore:
                                     hint="check uri in the profile's iglu entry")
             return []
         keys = []
+        self.ignored = []
         for dirpath, dirnames, filenames in os.walk(base / vendor if vendor else base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-            for file_name in filenames:
+            for file_name in sorted(filenames):
                 key = key_from_path(f"{rel}/{file_name}")
                 if key and (vendor is None or key.vendor == vendor):
                     keys.append(key)
+                elif key is None and not _is_doc(file_name):
+                    self.ignored.append(f"{rel}/{file_name}")
+        self.ignored.sort()
         return sorted(keys, key=lambda k: k.sort_key)
 
     def read(self, key: IgluKey) -> bytes | None:
@@ -81,6 +98,7 @@ class HttpStore:
     def __init__(self, base_url: str, settings: HttpSettings):
         self.http = HttpClient("Iglu repository", base_url, {"Accept": "application/json"}, settings)
         self.where = base_url
+        self.ignored: list[str] = []
 
     def list_keys(self, vendor: str | None = None) -> None:
         return None  # static HTTP repositories have no listing
@@ -113,6 +131,7 @@ class S3Store:
             raise RegistryError(f"'{config.uri}' names no bucket", hint="use uri: s3://bucket[/prefix]")
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.where = config.uri
+        self.ignored: list[str] = []
         self._etags: dict[IgluKey, str] = {}
         self.client = boto3.session.Session().client(
             "s3", endpoint_url=config.endpoint_url, region_name=config.region,
@@ -152,6 +171,7 @@ class S3Store:
 
     def list_keys(self, vendor: str | None = None) -> list[IgluKey]:
         keys = []
+        self.ignored = []
         start = f"{self.prefix}schemas/" + (f"{vendor}/" if vendor else "")
         token = None
         for _ in range(100_000):  # a bounded loop: one page per 1,000 objects
@@ -162,6 +182,8 @@ class S3Store:
                 if key:
                     keys.append(key)
                     self._etags[key] = str(item.get("ETag") or "").strip('"')
+                elif not _is_doc(item["Key"]) and not item["Key"].endswith("/"):
+                    self.ignored.append(item["Key"][len(self.prefix):])
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 break

@@ -136,8 +136,10 @@ def test_pull_leaves_out_other_iglu_formats_with_a_note(cli, tmp_path, server):
     repo = tmp_path / "repo"
     generate_repository(repo, 3)
     for rel, text in {"com.acme/Config/avro/1-0-0": '{"type": "record", "name": "Config", "fields": []}',
-                      "com.acme/Payload/thrift/1-0-0": "struct Payload { 1: string a }"}.items():
-        (repo / "schemas" / rel).parent.mkdir(parents=True)
+                      "com.acme/Payload/thrift/1-0-0": "struct Payload { 1: string a }",
+                      "com.acme/misnamed/jsonschema/1-0-0.json": "{}", "com.acme/stray.json": "{}",
+                      "com.acme/README.md": "# docs are not reported"}.items():
+        (repo / "schemas" / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / "schemas" / rel).write_text(text)
     write_key = server.add_key(Key(create=True))
     root = _project(tmp_path / "p", {"dev": {"uri": "../repo"},
@@ -145,7 +147,11 @@ def test_pull_leaves_out_other_iglu_formats_with_a_note(cli, tmp_path, server):
     run = cli(["pull", "--registry", "iglu"], cwd=root)
     assert run.exit_code == 0, run.stderr
     assert "skipped 2 schema(s) of format avro, thrift (Reflekt reads jsonschema only)" in run.stdout + run.stderr
-    assert len(_local(root)) == 3 == len(repository_files(repo)) - 2
+    # files no Iglu client would find are named, not dropped silently
+    assert ("ignored 2 file(s) not at schemas/<vendor>/<name>/<format>/<MODEL-REVISION-ADDITION> (no Iglu client "
+            "would find them): schemas/com.acme/misnamed/jsonschema/1-0-0.json, schemas/com.acme/stray.json"
+            in " ".join((run.stdout + run.stderr).split()))
+    assert len(_local(root)) == 3
     assert not (root / "schemas" / "com.acme" / "Config").exists()
     # Iglu Server lists every format too: the same holds there.
     server.schemas[("com.acme", "Config", "avro", "1-0-0")] = {
