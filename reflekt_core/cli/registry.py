@@ -139,8 +139,9 @@ def push(registry: RegistryOption, select: SelectOption = None,
         sys.stdout.write(result.diff)
     refused = [c for c in result.evolution if c.refused]
     if dry_run and refused and not allow_breaking:
-        print_error(f"the push would be refused: {len(refused)} schema(s) change an existing registry version "
-                    "incompatibly (publish a new MAJOR version, or use --allow-breaking)")
+        from reflekt_core.evolution.remote import refusal_hint
+
+        print_error(str(PushRefused(refused, dry_run=True)) + f" ({refusal_hint(refused)})")
         raise typer.Exit(1)
     prefix = "Dry run, would push" if dry_run else "Pushed"
     stdout().print(f"{prefix} {select} to {registry.value} "

@@ -46,8 +46,29 @@ class RemoteComparison:
         if self.refused:
             text += (" - refused: a breaking change needs a new MAJOR version"
                      f" ({v.text(v.raise_part(version, 0))})" if self.policy == "major" and version else
-                     " - refused: published Iglu versions are immutable; publish a new version")
+                     " - refused: published Iglu versions are immutable; publish a new version"
+                     + (f" ({v.text(self.next_version)})" if self.next_version else ""))
         return text
+
+    @property
+    def next_version(self) -> tuple[int, ...] | None:
+        """The version to publish the change as: a new MODEL/MAJOR when it breaks, else the next
+        ADDITION/MINOR (as far as the version alone tells; a taken one is the registry's to refuse)."""
+        version = v.version_of(self.remote)
+        if not version:
+            return None
+        return v.raise_part(version, 0 if self.verdict == Kind.BREAKING.value else len(version) - 1)
+
+
+def refusal_hint(comparisons: list[RemoteComparison]) -> str:
+    """What to do about refused comparisons, in the terms of their registry."""
+    refused = [c for c in comparisons if c.refused]
+    if refused and all(c.policy == "immutable" for c in refused):
+        versions = [f"{c.local.rsplit('/', 1)[0]}/{v.text(c.next_version)}" for c in refused if c.next_version]
+        return ("published Iglu versions are immutable: publish each change as a new version, a new MODEL "
+                "when it breaks" + (f" (here: {', '.join(versions[:3])}{' ...' if len(versions) > 3 else ''})"
+                                   if versions else "") + "; nothing was pushed")
+    return "publish a new MAJOR version, or push with --allow-breaking if every dependant is ready; nothing was pushed"
 
 
 class PushRefused(ReflektError):
@@ -55,11 +76,11 @@ class PushRefused(ReflektError):
 
     def __init__(self, comparisons: list[RemoteComparison], dry_run: bool = False):
         refused = [c for c in comparisons if c.refused]
+        what = ("change a published version" if refused and all(c.policy == "immutable" for c in refused)
+                else "change an existing registry version incompatibly")
         super().__init__(f"{'the push would be refused' if dry_run else 'push refused'}: {len(refused)} "
-                         "schema(s) change an existing registry version "
-                         f"incompatibly: {', '.join('schemas/' + c.local for c in refused)}",
-                         hint="publish a new MAJOR version, or push with --allow-breaking if every "
-                              "dependant is ready; nothing was pushed")
+                         f"schema(s) {what}: {', '.join('schemas/' + c.local for c in refused)}",
+                         hint=refusal_hint(comparisons))
         self.comparisons = comparisons
 
 

@@ -100,3 +100,8 @@ def test_iglu_push_dry_run_classifies_and_refuses_a_changed_published_version(cl
     assert run.exit_code == 1, run.stdout + run.stderr
     assert f"evolution {rel} against iglu" in run.stdout and "immutable" in run.stdout
     assert f"breaking /properties/{removed}: property '{removed}' removed" in run.stdout
+    # the advice is Iglu's: a new MODEL for a breaking change, named (no --allow-breaking, no MAJOR)
+    event = rel[len("schemas/"):].rsplit("/", 1)[0]
+    advice = " ".join(run.stderr.split())
+    assert f"change a published version: {rel}" in advice and f"(here: {event}/2-0-0)" in advice, advice
+    assert "--allow-breaking" not in advice and "MAJOR" not in advice
