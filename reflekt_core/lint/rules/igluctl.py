@@ -65,7 +65,7 @@ def string_length(schema: EventSchema, ctx: LintContext) -> Iterator[Finding]:
     for pointer, node in schema.subschemas:
         if "string" not in declared_types(node) or "enum" in node or "maxLength" in node:
             continue
-        if node.get("format") in KNOWN_FORMATS:
+        if isinstance(node.get("format"), str) and node["format"] in KNOWN_FORMATS:
             continue
         yield pointer or "/", "a string should have \"maxLength\", a known \"format\" or an \"enum\""
 
