@@ -153,7 +153,10 @@ _TOKENS = None
 @functools.lru_cache(maxsize=8)
 def pointer_lines(text: str) -> dict[str, int]:
     """The line of every member and array element of a JSON document, by JSON Pointer, in one
-    pass over its tokens (a member's line is its key's; an element's, its first token's)."""
+    pass over its tokens (a member's line is its key's; an element's, its first token's).
+
+    Every schema with a finding is tokenized once, so the loop is kept tight: a key without
+    a backslash is its text between the quotes (what ``json.loads`` would return)."""
     import bisect
     import json
     import re
@@ -165,50 +168,50 @@ def pointer_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     # one frame per open container: [kind, its pointer, key or index of the current member, expecting a key]
     stack: list[list] = []
-
-    def line(at: int) -> int:
-        return bisect.bisect_right(newlines, at) + 1
-
-    def value_pointer() -> str | None:
-        if not stack:
-            return ""
-        frame = stack[-1]
-        if frame[0] == "a":
-            child = f"{frame[1]}/{frame[2]}"
-            return child
-        return f"{frame[1]}/{escape(frame[2])}" if frame[2] is not None else None
+    bisect_right = bisect.bisect_right
+    setdefault = lines.setdefault
 
     for match in _TOKENS.finditer(text):
         token = match.group()
-        if token.startswith(("//", "/*")):
+        first = token[0]
+        if first == "/" and token[:2] in ("//", "/*"):
             continue
         frame = stack[-1] if stack else None
-        if token in ",:":
-            if token == "," and frame is not None:
+        if first == "," or first == ":":
+            if first == "," and frame is not None:
                 if frame[0] == "o":
                     frame[3] = True
                 else:
                     frame[2] += 1
             continue
-        if token in "}]":
+        if first == "}" or first == "]":
             if stack:
                 stack.pop()
             continue
         if frame is not None and frame[0] == "o" and frame[3]:  # an object's key
-            try:
-                key = json.loads(token) if token.startswith('"') else token
-            except ValueError:
-                key = token.strip('"')
-            frame[2], frame[3] = str(key), False
-            lines.setdefault(f"{frame[1]}/{escape(str(key))}", line(match.start()))
+            if first != '"':
+                key = token
+            elif "\\" not in token:
+                key = token[1:-1]
+            else:
+                try:
+                    key = str(json.loads(token))
+                except ValueError:
+                    key = token.strip('"')
+            frame[2], frame[3] = key, False
+            setdefault(f"{frame[1]}/{escape(key)}", bisect_right(newlines, match.start()) + 1)
             continue
-        here = value_pointer()
-        if here is None:
+        if frame is None:
+            here = ""
+        elif frame[0] == "a":
+            here = f"{frame[1]}/{frame[2]}"
+            setdefault(here, bisect_right(newlines, match.start()) + 1)
+        elif frame[2] is not None:
+            here = f"{frame[1]}/{escape(frame[2])}"
+        else:
             continue
-        if frame is not None and frame[0] == "a":
-            lines.setdefault(here, line(match.start()))
-        if token == "{":
+        if first == "{":
             stack.append(["o", here, None, True])
-        elif token == "[":
+        elif first == "[":
             stack.append(["a", here, 0, False])
     return lines
