@@ -138,12 +138,106 @@ def line_of_pointer(text: str, pointer: str) -> int | None:
     something the text does not hold (a missing ``type``) gives its nearest existing parent's line."""
     if not pointer:
         return 1
+    try:
+        return _line_by_search(text, pointer)
+    except (ValueError, StopIteration, IndexError, RecursionError):
+        pass  # not plain JSON (comments, trailing commas): the token pass below reads it
     lines = pointer_lines(text)
     while pointer:
         if pointer in lines:
             return lines[pointer]
         pointer = pointer.rpartition("/")[0]
     return 1 if text.strip() else None
+
+
+def _line_by_search(text: str, pointer: str) -> int | None:
+    """:func:`line_of_pointer` for plain JSON without reading the whole document: follow the
+    pointer's members in document order (the first occurrence wins, as in :func:`pointer_lines`),
+    skipping every other value with the C scanner. Raises ValueError (or StopIteration,
+    IndexError) on text that is not plain JSON."""
+    import json
+    from json.decoder import scanstring
+
+    global _SCAN_ONCE
+    if _SCAN_ONCE is None:
+        _SCAN_ONCE = json.JSONDecoder().scan_once
+    start = _skip_space(text, 0)
+    if not _plain_json(text):
+        raise ValueError("not one plain JSON document")
+    while pointer:
+        offset = _locate(text, start, pointer.split("/")[1:], scanstring, _SCAN_ONCE)
+        if offset is not None:
+            return text.count("\n", 0, offset) + 1
+        pointer = pointer.rpartition("/")[0]
+    return 1 if text.strip() else None
+
+
+_SCAN_ONCE = None
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_json(text: str) -> bool:
+    """One JSON document and nothing else (no comments, no trailing commas), checked in C."""
+    try:
+        end = _SCAN_ONCE(text, _skip_space(text, 0))[1]
+    except (ValueError, StopIteration, RecursionError):
+        return False
+    return _skip_space(text, end) == len(text)
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\n\r":
+        index += 1
+    return index
+
+
+def _locate(text: str, index: int, parts: list[str], scanstring, scan_once) -> int | None:
+    """Offset of the key (or the array element) that ``parts`` name in the value at ``index``."""
+    part, rest = parts[0], parts[1:]
+    opening = text[index]
+    if opening == "{":
+        index = _skip_space(text, index + 1)
+        if text[index] == "}":
+            return None
+        while True:
+            if text[index] != '"':
+                raise ValueError("not a key")
+            key, index_after = scanstring(text, index + 1, True)
+            key_at = index
+            index = _skip_space(text, index_after)
+            if text[index] != ":":
+                raise ValueError("no colon")
+            index = _skip_space(text, index + 1)
+            if escape(key) == part:
+                if not rest:
+                    return key_at
+                found = _locate(text, index, rest, scanstring, scan_once)
+                if found is not None:
+                    return found  # else a later member of the same name may hold it
+            index = _skip_space(text, scan_once(text, index)[1])
+            if text[index] == ",":
+                index = _skip_space(text, index + 1)
+            elif text[index] == "}":
+                return None
+            else:
+                raise ValueError("no comma")
+    if opening == "[":
+        index = _skip_space(text, index + 1)
+        if text[index] == "]" or not part.isdigit() or str(int(part)) != part:
+            return None  # no element has that index
+        target, position = int(part), 0
+        while True:
+            if position == target:
+                return index if not rest else _locate(text, index, rest, scanstring, scan_once)
+            index = _skip_space(text, scan_once(text, index)[1])
+            if text[index] == ",":
+                index = _skip_space(text, index + 1)
+                position += 1
+            elif text[index] == "]":
+                return None
+            else:
+                raise ValueError("no comma")
+    return None
 
 
 #: JSON (and JSONC) tokens: strings, comments, punctuation, and bare words (numbers, literals).
