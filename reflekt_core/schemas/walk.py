@@ -155,31 +155,32 @@ def _line_by_search(text: str, pointer: str) -> int | None:
     pointer's members in document order (the first occurrence wins, as in :func:`pointer_lines`),
     skipping every other value with the C scanner. Raises ValueError (or StopIteration,
     IndexError) on text that is not plain JSON."""
-    import json
     from json.decoder import scanstring
 
-    global _SCAN_ONCE
-    if _SCAN_ONCE is None:
-        _SCAN_ONCE = json.JSONDecoder().scan_once
     start = _skip_space(text, 0)
     if not _plain_json(text):
         raise ValueError("not one plain JSON document")
     while pointer:
-        offset = _locate(text, start, pointer.split("/")[1:], scanstring, _SCAN_ONCE)
+        offset = _locate(text, start, pointer.split("/")[1:], scanstring, _scan_once())
         if offset is not None:
             return text.count("\n", 0, offset) + 1
         pointer = pointer.rpartition("/")[0]
     return 1 if text.strip() else None
 
 
-_SCAN_ONCE = None
+@functools.lru_cache(maxsize=1)
+def _scan_once():
+    """json's C scanner: ``scan_once(text, index) -> (value, end)``."""
+    import json
+
+    return json.JSONDecoder().scan_once
 
 
 @functools.lru_cache(maxsize=8)
 def _plain_json(text: str) -> bool:
     """One JSON document and nothing else (no comments, no trailing commas), checked in C."""
     try:
-        end = _SCAN_ONCE(text, _skip_space(text, 0))[1]
+        end = _scan_once()(text, _skip_space(text, 0))[1]
     except (ValueError, StopIteration, RecursionError):
         return False
     return _skip_space(text, end) == len(text)
