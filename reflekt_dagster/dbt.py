@@ -44,7 +44,10 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
         self.raw_schemas = raw_schemas or {}
         self.automation = automation
         self.lineage = lineage or {}
-        self._ignore = AssetSelection.assets(translator.dbt_package_key(), *self.raw_schemas)
+        # One condition object shared by every model (building it per model cost seconds at 5,000 models).
+        self._condition = model_condition(AssetSelection.assets(translator.dbt_package_key(), *self.raw_schemas))
+        self._model_specs: dict[tuple[int, str], AssetSpec] = {}
+        self._schema_keys: dict[str, AssetKey] = {}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -55,32 +58,41 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
         return "dbt_staging" if dbt_resource_props["resource_type"] == "model" else None
 
     def get_asset_spec(self, manifest, unique_id, project) -> AssetSpec:
+        # dagster-dbt asks again for a model's spec for each of its tests: memoised, as its own is.
+        memo = (id(manifest), unique_id)
+        if memo in self._model_specs:
+            return self._model_specs[memo]
         spec = super().get_asset_spec(manifest, unique_id, project)
         if not unique_id.startswith("model."):
             return spec
         parents = [d.asset_key for d in spec.deps]
         schemas = [s for p in parents for s in self.raw_schemas.get(p, [])]
-        lineage = column_lineage(self.lineage, manifest["nodes"][unique_id]["name"], self.reflekt)
-        return spec.replace_attributes(
+        lineage = column_lineage(self.lineage, manifest["nodes"][unique_id]["name"], self.reflekt,
+                                 self._schema_keys)
+        spec = spec.replace_attributes(
             deps=[*spec.deps, self.reflekt.dbt_package_key(), *dict.fromkeys(schemas)],
-            automation_condition=model_condition(self._ignore) if self.automation else None,
+            automation_condition=self._condition if self.automation else None,
             metadata={**spec.metadata, **({COLUMN_LINEAGE: lineage} if lineage else {})})
+        self._model_specs[memo] = spec
+        return spec
 
 
 COLUMN_LINEAGE = "dagster/column_lineage"
 
 
-def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTranslator) -> TableColumnLineage | None:
+def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTranslator,
+                   schema_keys: dict[str, AssetKey] | None = None) -> TableColumnLineage | None:
     """A staging model's columns back to their raw column and the schema properties they carry
     (reflekt_core.dbt.lineage, written beside the package when it was built)."""
     columns = (lineage.get("models") or {}).get(model)
     if not columns:
         return None
     source = lineage.get("source", "")
+    keys = schema_keys if schema_keys is not None else {}
     deps = {}
     for name, origin in columns.items():
-        found = [TableColumnDep(asset_key=translator.schema_path_key(rel), column_name=path)
-                 for rel, path in origin.get("properties") or []]
+        found = [TableColumnDep(asset_key=keys.get(rel) or keys.setdefault(rel, translator.schema_path_key(rel)),
+                                column_name=path) for rel, path in origin.get("properties") or []]
         if origin.get("raw"):
             table, column = origin["raw"]
             found.append(TableColumnDep(asset_key=translator.raw_table_key(source, table), column_name=column))

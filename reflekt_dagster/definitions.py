@@ -18,6 +18,7 @@ environment variables read at load time:
 - ``REFLEKT_SENSOR_INTERVAL`` / ``REFLEKT_AUTOMATION_INTERVAL`` (seconds, default 30)
 - ``REFLEKT_SCHEMAS_REMOTE`` + ``REFLEKT_SCHEMAS_BRANCH``: watch a remote branch (fetch and
   fast-forward the checkout) instead of the working tree
+- ``REFLEKT_DAGSTER_EXECUTOR`` (``multiprocess``, or ``in_process``): the runs' default executor
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset
                                     build_registry_assets, build_schema_assets)
 from reflekt_dagster.dbt import build_dbt_model_assets
 from reflekt_dagster.raw import build_raw_table_assets, raw_source, source_labels
+from reflekt_dagster.executor import make_executor
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
-from reflekt_dagster.sensors import make_automation_sensor, make_schemas_sensor
+from reflekt_dagster.sensors import automated_selection, make_automation_sensor, make_schemas_sensor
 from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
 from reflekt_dagster.translator import ReflektTranslator
 
@@ -56,6 +58,7 @@ class DagsterOptions:
     pull_cron: str = "0 6 * * *"
     pull_timezone: str = "UTC"
     pull_running: bool = False            # the pull schedule's default state
+    executor: str = "multiprocess"        # runs' default executor (a run's config may pick in_process)
 
 
 def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk: str = "segment", *,
@@ -108,7 +111,8 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     sensors = [make_schemas_sensor(project.schemas_dir, lambda files: schema_keys_for_files(specs, files),
                                    translator.dbt_package_key(), remote=options.schemas_remote,
                                    branch=options.schemas_branch, interval=options.sensor_interval, running=auto),
-               make_automation_sensor(interval=options.automation_interval, running=auto)]
+               make_automation_sensor(automated_selection(translator), interval=options.automation_interval,
+                                      running=auto)]
     pull_keys = [translator.registry_pull_key(r) for r in sorted(registries)]
     schedules = [make_registry_pull_schedule(pull_keys, options.pull_cron, options.pull_timezone,
                                              options.pull_running)] if registries else []
@@ -125,7 +129,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
                 package, dbt_models, *build_registry_assets(sorted(registries), translator),
                 *[observable for observable, _ in raw_assets]],
         asset_checks=[drift for _, drift in raw_assets],
-        sensors=sensors, schedules=schedules, resources=resources,
+        sensors=sensors, schedules=schedules, resources=resources, executor=make_executor(options.executor),
         jobs=[make_full_refresh_job(), *[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE]])
 
 
@@ -157,7 +161,8 @@ def options_from_env() -> DagsterOptions:
         automation_interval=int(env("REFLEKT_AUTOMATION_INTERVAL", "30")),
         schemas_remote=env("REFLEKT_SCHEMAS_REMOTE") or None, schemas_branch=env("REFLEKT_SCHEMAS_BRANCH", "main"),
         pull_cron=env("REFLEKT_PULL_CRON", "0 6 * * *"), pull_timezone=env("REFLEKT_PULL_TIMEZONE", "UTC"),
-        pull_running=env("REFLEKT_PULL_SCHEDULE", "off").lower() in ("on", "1", "true", "yes"))
+        pull_running=env("REFLEKT_PULL_SCHEDULE", "off").lower() in ("on", "1", "true", "yes"),
+        executor=env("REFLEKT_DAGSTER_EXECUTOR", "multiprocess"))
 
 
 def config_from_env() -> dict:

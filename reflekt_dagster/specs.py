@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from dagster import AssetCheckSpec, AssetKey, AssetSpec, AutomationCondition
+from dagster import AssetCheckSpec, AssetKey, AssetSpec
 
 from reflekt_core.errors import SchemaLoadError
 from reflekt_core.project import Project
@@ -37,22 +37,11 @@ class SchemaSpecs:
         return {e.rel_path: e for e in self.entries}
 
 
-def new_file_condition() -> AutomationCondition:
-    """Requested once, on the tick the asset is first seen missing (a schema file that just appeared).
-
-    ``on_missing()`` treats an asset's first evaluation as already handled, so it never fires
-    for an asset that appears with a reload; this fires exactly then, and not again if that run
-    fails (the next edit of the file is a change the sensor reports).
-    """
-    return (AutomationCondition.missing().newly_true() & ~AutomationCondition.in_progress()
-            ).with_label("materialise a new schema file")
-
-
 def build_schema_specs(project: Project, translator: ReflektTranslator, automation: bool = True) -> SchemaSpecs:
-    """An asset spec and a blocking lint check spec per schema file, from the files on disk.
+    """An asset spec, a blocking lint check spec and an evolution check spec per schema file.
 
-    With ``automation``, a schema file that appears is materialised once it is loaded;
-    edits reach the assets through the schemas sensor.
+    Schema assets carry no automation condition: the schemas sensor runs them (an edit, and a new
+    file once the location has loaded it). ``automation`` is kept for callers; it changes nothing here.
     """
     schemas_dir = project.schemas_dir
     files = iter_schema_files(schemas_dir) if schemas_dir.is_dir() else []
@@ -75,7 +64,6 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
             metadata=translator.schema_metadata(schema) if schema else {"path": f"schemas/{entry.rel_path}"},
             kinds={"json"},
             skippable=True,
-            automation_condition=new_file_condition() if automation else None,
         ))
         result.checks.append(AssetCheckSpec(name=LINT_CHECK, asset=entry.key, blocking=True,
                                             description="Lint rules of reflekt_project.yml: errors fail the check."))

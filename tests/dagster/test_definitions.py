@@ -41,7 +41,7 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert AssetKey(["reflekt", "dbt_package"]) in graph.get(model).parent_keys
     assert schema in graph.get(model).parent_keys
     assert graph.get(model).automation_condition.get_label() == "eager on its event schemas"
-    assert graph.get(schema).automation_condition.get_label() == "materialise a new schema file"
+    assert graph.get(schema).automation_condition is None  # the schemas sensor runs schema assets
     assert graph.get(AssetKey(["reflekt", "dbt_package"])).automation_condition.get_label() == "eager"
     # Column lineage: each staging column back to its raw column and the schema properties it carries
     lineage = graph.get(model).metadata["dagster/column_lineage"].deps_by_column
@@ -147,6 +147,14 @@ def test_schemas_sensor_reports_edits_reverts_new_and_deleted_files(defs, demo_p
         new.write_text(original)
         added = _tick(defs, reverted.cursor)  # not loaded yet: the package is rebuilt (and the location reloaded)
         assert [k.to_user_string() for k in added.run_requests[0].asset_selection] == ["reflekt/dbt_package"]
+        assert _tick(defs, added.cursor).run_requests == []  # still waiting for the reload
+        reloaded = build_definitions(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
+        loaded = _tick(reloaded, added.cursor)  # the reloaded location has its asset: the sensor runs it
+        assert [k.to_user_string() for k in loaded.run_requests[0].asset_selection] == [
+            "event_schemas/jaffle_shop/Cart_Viewed__v1_1"]
+        assert loaded.run_requests[0].tags["reflekt/new_files"] == "1"
+        assert _tick(reloaded, loaded.cursor).run_requests == []  # once
+        added = loaded
         new.unlink()
         (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json").unlink()
         deleted = _tick(defs, added.cursor)

@@ -31,8 +31,10 @@ TOKEN = "tok-scenario-123456"
 ASSET_NODES = "{ assetNodes { assetKey { path } isMaterializable } }"
 SENSOR_TICKS = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
   ... on PythonError { message } ... on SensorNotFoundError { message }
-  ... on Sensor { sensorState { status ticks(limit: 1) { status } } } } }"""
+  ... on Sensor { sensorState { status ticks(limit: 5) { status timestamp } } } } }"""
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+EVENTS_MESSAGES = """query($id: ID!) { logsForRun(runId: $id, limit: 200) { ... on EventConnection { events {
+  ... on EngineEvent { message } } } } }"""
 
 
 def _git(project: Path, *args: str) -> str:
@@ -45,7 +47,10 @@ def _git(project: Path, *args: str) -> str:
 def _postgres_instance(home: Path, pg) -> None:
     pg.admin(f"create database dagster owner {pg.user}")
     # psycopg2 named in the URL: SQLAlchemy 2.1 would pick psycopg 3, which dagster-postgres does not speak.
-    storage = {"storage": {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}}
+    storage = {"storage": {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}},
+               # queued runs start within a second (the default checks every 5 s)
+               "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator",
+                                   "config": {"dequeue_interval_seconds": 1}}}
     (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text() + "\n" + yaml.safe_dump(storage))
 
 
@@ -66,7 +71,9 @@ def dev(tmp_path_factory):
     try:
         home = root / "home"
         env = {**dagster_env(home, project), "REFLEKT_DEMO_DUCKDB": str(project / "warehouse.duckdb"),
-               "REFLEKT_SENSOR_INTERVAL": "5", "REFLEKT_AUTOMATION_INTERVAL": "5",
+               "REFLEKT_SENSOR_INTERVAL": "2", "REFLEKT_AUTOMATION_INTERVAL": "2",
+               # sensor and automation runs in process; "Materialize all" asks for the multiprocess executor
+               "REFLEKT_DAGSTER_EXECUTOR": "in_process",
                "REFLEKT_SEGMENT_PLAN": "jaffle_shop", "SEGMENT_API_TOKEN": TOKEN,
                "REFLEKT_SEGMENT_BASE_URL": fake.url, "DAGSTER_PG_URL":
                    f"postgresql+psycopg2://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/dagster",
@@ -82,6 +89,42 @@ def dev(tmp_path_factory):
             server.stop()
         fake.stop()
         pg.stop()
+
+
+class Phases:
+    """Wall time of each step of the scenario, printed at the end (pytest -s, or in the failure report)."""
+
+    def __init__(self):
+        self.start = self.last = time.monotonic()
+        self.times: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        self.times.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {t:.0f} s" for n, t in self.times) + f"; total {self.last - self.start:.0f} s"
+
+
+def _ticks_after(server: DagsterDev, sensor: str, since: float) -> int:
+    selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "sensorName": sensor}
+    ticks = server.gql(SENSOR_TICKS, s=selector)["sensorOrError"]["sensorState"]["ticks"]
+    return sum(1 for t in ticks if t["timestamp"] > since and t["status"] != "STARTED")
+
+
+def _settled(server: DagsterDev, what: str) -> None:
+    """No run in flight, and two automation ticks since then that started nothing."""
+    wait_for(lambda: _idle(server), 300, what)
+    since = time.time()
+    wait_for(lambda: _ticks_after(server, "reflekt_automation", since) >= 2, 120, f"{what}: automation ticks")
+    wait_for(lambda: _idle(server), 300, what)
+
+
+def _engine(server: DagsterDev, run_id: str) -> str:
+    messages = server.gql(EVENTS_MESSAGES, id=run_id)["logsForRun"]["events"]
+    text = " ".join(m.get("message") or "" for m in messages)
+    return "multiprocess" if "multiprocess executor" in text else "in process" if "in process" in text else text
 
 
 def _idle(server: DagsterDev) -> bool:
@@ -103,20 +146,33 @@ def _edit(project: Path, old: str, new: str) -> None:
 @pytest.mark.slow
 def test_sensor_and_automation_scenario(dev):
     server, project, fake = dev
+    phases = Phases()
+    try:
+        _scenario(server, project, fake, phases)
+    finally:
+        print(f"scenario phases: {phases}")
+
+
+def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
     assert server.wait_loaded() == "RepositoryLocation"
+    phase("location loaded")
     selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__",
                 "sensorName": "reflekt_schemas_sensor"}
     wait_for(lambda: (server.gql(SENSOR_TICKS, s=selector)["sensorOrError"]["sensorState"]["ticks"]), 60,
              "the schemas sensor's baseline tick")
+    phase("baseline tick")
 
     # "Materialize all": everything builds, nothing is pushed to the registry.
     keys = [n["assetKey"]["path"] for n in server.gql(ASSET_NODES)["assetNodes"] if n["isMaterializable"]]
-    run = server.launch("__ASSET_JOB", LOCATION, asset_selection=keys)
+    # The pass on the multiprocess executor: every step in its own process, on PostgreSQL storage.
+    run = server.launch("__ASSET_JOB", LOCATION, asset_selection=keys,
+                        run_config={"execution": {"config": {"multiprocess": {}}}})
     assert server.wait_run(run) == "SUCCESS", server.failure_messages(run)
+    assert _engine(server, run) == "multiprocess"
     assert not [r for r in fake.requests() if r[0] in WRITES]
-    wait_for(lambda: _idle(server), 300, "automation to settle")
-    time.sleep(6)
-    wait_for(lambda: _idle(server), 300, "automation to settle")
+    _settled(server, "automation to settle")
+
+    phase("materialize all")
 
     # Edit a property: the schema, then exactly its dbt model, are rebuilt; the runs carry the commit.
     head = _git(project, "rev-parse", "HEAD")
@@ -125,9 +181,12 @@ def test_sensor_and_automation_scenario(dev):
     schema_run, _ = wait_for(lambda: _after(server, CART, t_edit), 300, "the edited schema's materialisation")
     tags = {t["key"]: t["value"] for r in server.runs() if r["runId"] == schema_run for t in r["tags"]}
     assert tags["reflekt/commit"] == head and tags["reflekt/author"] == "Ada Analyst <ada@jaffle-shop.example>"
+    assert _engine(server, schema_run) == "in process"  # the location's default executor
     model_run, _ = wait_for(lambda: _after(server, CART_MODEL, t_edit), 300, "the targeted dbt rebuild")
     assert server.wait_run(model_run) == "SUCCESS"
     assert _after(server, OTHER_MODEL, t_edit) is None, "an unrelated dbt model was rebuilt"
+
+    phase("edit")
 
     # Revert: the same content as before is a new change, and rebuilds again.
     wait_for(lambda: _idle(server), 300, "the rebuild to finish")
@@ -135,6 +194,8 @@ def test_sensor_and_automation_scenario(dev):
     _edit(project, "The cart's unique identifier.", "Unique identifier of the cart.")
     wait_for(lambda: _after(server, CART, t_revert), 300, "the reverted schema's materialisation")
     wait_for(lambda: _after(server, CART_MODEL, t_revert), 300, "the rebuild after the revert")
+
+    phase("revert")
 
     # A new file: the package is rebuilt, the location reloads, the new asset is materialised.
     wait_for(lambda: _idle(server), 300, "the rebuild to finish")
@@ -148,6 +209,8 @@ def test_sensor_and_automation_scenario(dev):
     t_new = time.time()
     wait_for(lambda: _after(server, NEW, t_new), 300, "the new schema's materialisation", interval=2)
 
+    phase("new file")
+
     # Break a file: the sensor's run is red with the lint message; the dbt models are not rebuilt.
     wait_for(lambda: _idle(server), 300, "the rebuild to finish")
     model_before = server.latest(*CART_MODEL)
@@ -155,12 +218,13 @@ def test_sensor_and_automation_scenario(dev):
     t_break = time.time()
     (project / CART_FILE).write_text(original.replace('"type": "object"', '"type": "objekt"', 1))
     failed = wait_for(lambda: [r for r in server.runs(t_break) if r["status"] == "FAILURE"
-                               and any(a["path"] == CART for a in r["assetSelection"] or [])], 60, "the red run")
+                               and any(a["path"] == CART for a in r["assetSelection"] or [])], 300, "the red run")
     assert "lint failed" in server.failure_messages(failed[0]["runId"])
-    time.sleep(15)  # three automation ticks
-    wait_for(lambda: _idle(server), 300, "automation to settle")
+    _settled(server, "automation to settle")  # it does not rebuild the package or the models
     assert server.latest(*CART_MODEL) == model_before
     assert _after(server, CART, t_break) is None
+
+    phase("break")
 
     # Fix it: green again.
     t_fix = time.time()
@@ -168,7 +232,10 @@ def test_sensor_and_automation_scenario(dev):
     fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 300, "the fixed schema's materialisation")
     assert server.wait_run(fixed_run) == "SUCCESS"
 
+    phase("fix")
+
     # Pushing is a separate job, a dry run unless asked: it reports the diff and writes nothing.
     push = server.launch("reflekt_push_segment", LOCATION)
     assert server.wait_run(push) == "SUCCESS", server.failure_messages(push)
     assert not [r for r in fake.requests() if r[0] in WRITES]
+    phase("push")
