@@ -25,6 +25,52 @@ if _SITE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
 netguard.install()
 
 
+# Rough seconds per module on the 2-core CI machine (from `--durations`; refresh when a module
+# changes a lot). scripts/test runs with `--dist loadfile`: a module's tests stay on one worker
+# (its module fixtures are built once) and the modules are handed out longest first, so the
+# run does not end waiting for a long module that started late.
+_MODULE_SECONDS = {
+    "tests/dagster/test_scenario.py": 300,
+    "tests/adversarial/test_kill.py": 240,
+    "tests/integration/test_dbt_engines.py": 175,
+    "tests/adversarial/test_inputs.py": 170,
+    "tests/dagster/test_definitions.py": 160,
+    "tests/adversarial/test_outputs.py": 105,
+    "tests/integration/test_catalogs.py": 80,
+    "tests/dagster/test_ui.py": 80,
+    "tests/integration/test_dbt_build.py": 75,
+    "tests/integration/test_iglu.py": 75,
+    "tests/integration/test_dbt_semantics_duckdb.py": 55,
+    "tests/adversarial/test_schema_text.py": 55,
+    "tests/integration/test_registries.py": 40,
+    "tests/adversarial/test_pull.py": 40,
+    "tests/acceptance/test_bad_input.py": 35,
+}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Longest modules first, each module's tests kept together and in their own order.
+
+    xdist's loadfile scheduler gives each worker two modules at the start; one short module goes
+    third so that the worker taking the longest module does not hold a long one in its queue.
+    """
+    root = Path(str(config.rootpath))
+    first_seen: dict[Path, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(item.path, index)
+
+    def seconds(path: Path) -> int:
+        return _MODULE_SECONDS.get(path.relative_to(root).as_posix(), 0)
+
+    modules = sorted(first_seen, key=lambda path: (-seconds(path), first_seen[path]))
+    short = [path for path in modules if seconds(path) == 0]
+    if len(modules) > 3 and short:
+        modules.remove(short[0])
+        modules.insert(2, short[0])
+    rank = {path: position for position, path in enumerate(modules)}
+    items.sort(key=lambda item: (rank[item.path], first_seen[item.path]))
+
+
 def pytest_unconfigure(config):
     if "PYTEST_XDIST_WORKER" not in os.environ:
         shutil.rmtree(_GUARD_DIR, ignore_errors=True)
