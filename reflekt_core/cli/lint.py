@@ -53,17 +53,14 @@ def lint(
     from reflekt_core.project import load_project
 
     if iglu_dir is not None:
-        from reflekt_core.errors import UsageError
         from reflekt_core.lint.iglu_dir import lint_iglu_dir
 
-        if base:
-            raise UsageError("--base works on a project's schemas, not with --iglu-dir")
         project = _optional_project(project_dir)
         if output:
             output = check_output(output, "file", option="--output", project_dir=project.dir if project else None)
         with progress("Linting") as (set_total, advance):
             result, root = lint_iglu_dir(iglu_dir, project, select, exclude, select_rules=select_rules,
-                                         skip_rules=skip_rules, progress=advance, on_count=set_total)
+                                         skip_rules=skip_rules, progress=advance, on_count=set_total, base=base)
         report_dir = root
         if result.other_formats:
             formats = sorted({path.split("/")[3] for path in result.other_formats})

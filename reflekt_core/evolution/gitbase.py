@@ -53,8 +53,9 @@ class BaseRef:
                            hint="fetch it first (git fetch origin main) or check the name")
         return cls(ref, found.stdout.decode().strip(), probe.stdout.decode().strip())
 
-    def changed(self, project_dir: Path, folder: str) -> dict[str, str]:
-        """Changed ``*.json`` under ``folder`` (relative to it) since the base: path -> status.
+    def changed(self, project_dir: Path, folder: str, iglu: bool = False) -> dict[str, str]:
+        """Changed ``*.json`` under ``folder`` (relative to it) since the base: path -> status;
+        with ``iglu``, the ``<vendor>/<name>/jsonschema/<version>`` files of a static Iglu repository.
 
         Renames are a deletion plus an addition; new files not yet added to git count as added;
         hidden folders (``.reflekt/``) are not event schemas.
@@ -74,7 +75,7 @@ class BaseRef:
                 status[path] = ADDED
         lead = folder.rstrip("/") + "/"
         return {p[len(lead):]: s for p, s in status.items()
-                if p.startswith(lead) and p.endswith(".json")
+                if p.startswith(lead) and (_iglu_schema(p[len(lead):]) if iglu else p.endswith(".json"))
                 and not any(part.startswith(".") for part in p[len(lead):].split("/"))}
 
     def read(self, project_dir: Path, paths: list[str]) -> dict[str, bytes]:
@@ -87,6 +88,11 @@ class BaseRef:
         if proc.returncode != 0:
             raise GitError(f"reading files at '{self.ref}' failed: {proc.stderr.decode(errors='replace').strip()}")
         return _parse_batch(proc.stdout, wanted)
+
+
+def _iglu_schema(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 4 and parts[2] == "jsonschema"
 
 
 def _parse_batch(out: bytes, wanted: list[str]) -> dict[str, bytes]:

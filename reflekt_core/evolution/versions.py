@@ -19,9 +19,13 @@ LEVELS = {2: ("MAJOR", "MINOR"), 3: ("MODEL", "REVISION", "ADDITION")}
 
 
 def version_of(rel_path: str) -> tuple[int, ...] | None:
-    """The version a schema file's name states (``web/Order/1-2.json`` -> ``(1, 2)``)."""
+    """The version a schema file's name states (``web/Order/1-2.json`` -> ``(1, 2)``; in a static
+    Iglu repository, ``vendor/name/jsonschema/1-0-2`` -> ``(1, 0, 2)``)."""
     name = rel_path.rsplit("/", 1)[-1]
-    return parse_version(name[: -len(".json")]) if name.endswith(".json") else None
+    if name.endswith(".json"):
+        return parse_version(name[: -len(".json")])
+    parts = parse_version(name)
+    return parts if parts is not None and len(parts) == 3 and rel_path.count("/") == 3 else None
 
 
 def text(version: tuple[int, ...]) -> str:

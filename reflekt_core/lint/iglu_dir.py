@@ -81,8 +81,12 @@ def default_project(root: Path) -> Project:
 def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] | None = None,
                   exclude: list[str] | None = None, *, select_rules: Iterable[str] | None = None,
                   skip_rules: Iterable[str] | None = None, progress: Callable[[int], None] | None = None,
-                  on_count: Callable[[int], None] | None = None) -> tuple[LintResult, Path]:
-    """Load and lint every schema of a static Iglu repository; returns the result and the root."""
+                  on_count: Callable[[int], None] | None = None, base: str | None = None) -> tuple[LintResult, Path]:
+    """Load and lint every schema of a static Iglu repository; returns the result and the root.
+
+    ``base``: a git ref; the evolution gate (R7xx) then compares the repository's schemas in the
+    work tree with it, SchemaVer by SchemaVer, as in a project.
+    """
     from reflekt_core.cdp import get_layout
     from reflekt_core.lint.catalogue import resolve_rules
     from reflekt_core.lint.engine import lint_schemas
@@ -91,7 +95,7 @@ def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] 
 
     root = iglu_root(path)
     settings = project or default_project(root)
-    resolve_rules(settings, select_rules, skip_rules, iglu=True)  # a bad rule name fails before any work
+    rules = resolve_rules(settings, select_rules, skip_rules, iglu=True)  # a bad rule name fails before any work
     schemas_dir = root / SCHEMAS_DIR
     other_formats: list[str] = []
     all_files, errors = iter_iglu_files(schemas_dir, other_formats)
@@ -99,6 +103,13 @@ def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] 
         raise SelectionError(f"{schemas_dir} holds no jsonschema schema"
                              + (f" ({len(other_formats)} of other formats)" if other_formats else ""),
                              hint="check --iglu-dir")
+    gate = None
+    if base is not None:  # git errors (no repository, unknown ref) before any linting
+        from dataclasses import replace
+
+        from reflekt_core.evolution.run import gate_project
+
+        gate = gate_project(replace(settings, dir=root), base, select, exclude, head_files=all_files, iglu=True)
     files = select_files(all_files, select, exclude, schemas_dir) if (select or exclude) else all_files
     if on_count:
         on_count(len(files))
@@ -108,5 +119,15 @@ def lint_iglu_dir(path: Path, project: Project | None = None, select: list[str] 
                           skip_rules=skip_rules, all_files=all_files, progress=progress, context=context)
     if errors:
         raise SchemaLoadErrors(errors)
+    evolution = {rule.code for rule, _ in rules if rule.scope == "evolution"}
+    if gate is not None:
+        from dataclasses import replace
+
+        from reflekt_core.evolution.lint import gate_violations
+
+        result.violations.extend(gate_violations(replace(settings, dir=root), gate, rules))
+        result.violations = result.sorted()
+    else:
+        result.rule_codes = [code for code in result.rule_codes if code not in evolution]
     result.other_formats = other_formats
     return result, root

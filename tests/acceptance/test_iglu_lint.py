@@ -151,3 +151,55 @@ def test_similar_names_are_compared_within_one_vendor(cli, tmp_path):
         assert all("open" not in path.lower() for path, _ in found), found
         assert ("schemas/org.b/web_page/jsonschema/1-0-0",
                 "event 'web_page' differs only by case or separators from 'WebPage'") in found
+
+
+def test_the_evolution_gate_on_a_static_repository_in_git(cli, tmp_path):
+    """A Snowplow team keeps its static repository in git (as Iglu Central does): --iglu-dir
+    with --base gates a pull request SchemaVer by SchemaVer."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    def optional(version, **props):
+        doc = _schema(version=version)
+        doc["properties"].update(props)
+        return doc
+
+    note = {"type": ["string", "null"], "maxLength": 64, "description": "A note."}
+    repo = _repo(tmp_path / "repo", {"com.acme/link_click/jsonschema/1-0-0": _schema(),
+                                     "com.acme/form/jsonschema/1-0-0": _schema(name="form"),
+                                     "com.acme/gone/jsonschema/1-0-0": _schema(name="gone"),
+                                     "com.acme/Config/avro/1-0-0": {"type": "record", "fields": []}})
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=a@b.c", "-c", "user.name=a", "add", "-A")
+    git("-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-q", "-m", "base")
+    edited = _schema()
+    edited["properties"]["target"]["maxLength"] = 100                                   # R701: in place
+    _repo(repo, {"com.acme/link_click/jsonschema/1-0-0": edited,
+                 "com.acme/link_click/jsonschema/1-0-1": optional("1-0-1", note=note),  # compatible
+                 "com.acme/form/jsonschema/1-0-1": {**_schema(name="form", version="1-0-1"),
+                                                    "required": ["target", "note"],
+                                                    "properties": {**_schema()["properties"], "note": note}},  # R702
+                 "com.acme/form/jsonschema/2-0-0": {**_schema(name="form", version="2-0-0"),
+                                                    "required": ["target", "note"],
+                                                    "properties": {**_schema()["properties"], "note": note}},
+                 "com.acme/Config/avro/1-0-0": {"type": "record", "fields": [{"name": "x", "type": "int"}]}})
+    (repo / "schemas/com.acme/gone/jsonschema/1-0-0").unlink()                           # R704
+    run = cli(["lint", "--iglu-dir", str(repo), "--base", "main", "--format", "json",
+               "--select-rules", "evolution"], cwd=tmp_path)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    found = {(v["code"], v["path"].split("/", 1)[1]) for v in json.loads(run.stdout)["violations"]}
+    assert {("R701", "com.acme/link_click/jsonschema/1-0-0"), ("R702", "com.acme/form/jsonschema/1-0-1"),
+            ("R704", "com.acme/gone/jsonschema/1-0-0")} <= found
+    assert ("R705", "com.acme/link_click/jsonschema/1-0-1") in found
+    assert not any(code in ("R702", "R703") and path.endswith("link_click/jsonschema/1-0-1") for code, path in found)
+    assert not any("avro" in path for _, path in found)  # other formats are not gated
+    message = next(v["message"] for v in json.loads(run.stdout)["violations"] if v["code"] == "R702")
+    assert "needs a new MODEL version (3-0-0), not 1-0-1 after 1-0-0" in message  # 2-0-0 is taken
+    # the selection applies to the gate; without --base no R7xx rule is counted
+    run = cli(["lint", "--iglu-dir", str(repo), "--base", "main", "--format", "json", "--select-rules", "evolution",
+               "--select", "com.acme/link_click"], cwd=tmp_path)
+    assert {v["path"].split("/")[2] for v in json.loads(run.stdout)["violations"]} == {"link_click"}
+    run = cli(["lint", "--iglu-dir", str(repo), "--base", "no-such-ref"], cwd=tmp_path)
+    assert run.exit_code == 2 and "git ref 'no-such-ref' not found" in run.stderr
