@@ -75,9 +75,17 @@ def _worker(writer, schemas_dir: Path, chunk: Sequence[str], schema_rules, ctx: 
     from reflekt_core.schemas.loader import iter_load
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
+    parent, done = os.getppid(), 0
+
+    def parent_alive(count: int) -> None:  # a parent killed outright leaves no worker behind for long
+        nonlocal done
+        done += count
+        if done % 100 == 0 and os.getppid() != parent:
+            raise SystemExit(1)
+
     try:
         errors: list[SchemaLoadError] = []
-        found = check_schemas(iter_load(schemas_dir, chunk, errors), schema_rules, ctx)
+        found = check_schemas(iter_load(schemas_dir, chunk, errors), schema_rules, ctx, parent_alive)
         writer.send((found, [getattr(error, "rel_path", None) for error in errors]))
     except BaseException:  # noqa: BLE001 - the parent lints this chunk itself
         pass
