@@ -79,6 +79,14 @@ SCHEMAS_DISPLAY = "schemas"
 
 def _kind(entry: os.DirEntry) -> str:
     """``dir``, ``file``, ``broken`` (a dangling or looping link) or the name of a special file."""
+    try:  # a plain file or folder is known from the listing itself, without a stat call
+        if not entry.is_symlink():
+            if entry.is_file(follow_symlinks=False):
+                return "file"
+            if entry.is_dir(follow_symlinks=False):
+                return "dir"
+    except OSError:
+        pass
     try:
         mode = entry.stat().st_mode
     except OSError:
