@@ -78,18 +78,18 @@ def _load_avg() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def load_definitions(profiles: Path, count: int) -> None:
-    """Three fresh processes: spawn -> Definitions resolved (wall and the process's CPU)."""
+def load_definitions(profiles: Path, count: int, repeat: int = 3) -> None:
+    """Fresh processes: spawn -> Definitions resolved (wall and the process's CPU), after one warm-up."""
     subprocess.run([sys.executable, "-c", LOAD, str(PROJECT), str(profiles)], check=True, capture_output=True)
     runs = []
-    for _ in range(3):
+    for _ in range(repeat):
         spawned, start, cpu = time.time(), time.perf_counter(), _cpu_children()
         out = subprocess.run([sys.executable, "-c", LOAD, str(PROJECT), str(profiles)], check=True,
                              capture_output=True, text=True).stdout.split()
         runs.append((float(out[2]) - spawned, time.perf_counter() - start, _cpu_children() - cpu, int(out[0])))
     ready, whole, cpu, assets = min(runs)
     print(f"definitions load, {count:,} schemas ({assets:,} assets): process start -> Definitions resolved "
-          f"{ready:.2f} s wall (best of 3); whole process incl. exit {whole:.2f} s wall, {cpu:.2f} s CPU; "
+          f"{ready:.2f} s wall (best of {repeat}); whole process incl. exit {whole:.2f} s wall, {cpu:.2f} s CPU; "
           f"load average {_load_avg()}")
 
 
@@ -108,7 +108,7 @@ def sensor_tick(defs, instance, count: int) -> None:
           f"worst {max(ticks) * 1000:.0f} ms wall")
 
 
-def automation(defs, instance, count: int) -> None:
+def automation(defs, instance, count: int, repeat: int = 3) -> None:
     """Idle declarative automation: every asset materialised once, then ticks with nothing to do,
     over the automation sensor's own target (lint report, package, dbt models)."""
     from dagster import AssetMaterialization, evaluate_automation_conditions
@@ -119,7 +119,7 @@ def automation(defs, instance, count: int) -> None:
     target = defs.resolve_sensor_def("reflekt_automation").asset_selection
     first = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=target)
     times, cursor = [], first.cursor
-    for _ in range(3):
+    for _ in range(repeat):
         start, cpu = time.perf_counter(), time.process_time()
         result = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=target, cursor=cursor)
         times.append((time.perf_counter() - start, time.process_time() - cpu))
@@ -185,6 +185,7 @@ def main() -> None:
     global PROJECT
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--schemas", type=int, default=1000, help="number of event schemas (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed load processes and idle ticks (default 3)")
     parser.add_argument("--skip", action="append", default=[], choices=["load", "sensor", "automation", "graphql"],
                         help="leave out a measurement (repeatable)")
     args = parser.parse_args()
@@ -194,7 +195,7 @@ def main() -> None:
     profiles = prepare(count)
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     if "load" not in args.skip:
-        load_definitions(profiles, count)
+        load_definitions(profiles, count, args.repeat)
     if {"sensor", "automation"} - set(args.skip):
         from dagster import DagsterInstance
 
@@ -205,7 +206,7 @@ def main() -> None:
         if "sensor" not in args.skip:
             sensor_tick(defs, instance, count)
         if "automation" not in args.skip:
-            automation(defs, instance, count)
+            automation(defs, instance, count, args.repeat)
     if "graphql" not in args.skip:
         graphql(profiles, count)
 
