@@ -75,6 +75,8 @@ class ReflektComponent(dg.Component, dg.Model, dg.Resolvable):
     project_dir: str = Field(description="the Reflekt project (reflekt_project.yml), relative to this file")
     sources: list[str] = Field(description="source_id.database.schema; the first feeds the dbt package")
     sdk: str = Field("segment", description="the CDP: segment | rudderstack")
+    source_sdks: dict[str, str] = Field(default_factory=dict, description="the CDP of a source that is not `sdk`")
+    executor: str = Field("multiprocess", description="the runs' default executor: multiprocess | in_process")
     dbt_profiles_dir: Optional[str] = None
     registries: list[RegistryModel] = Field(default_factory=list)
     automation: AutomationModel = Field(default_factory=AutomationModel)
@@ -86,8 +88,8 @@ class ReflektComponent(dg.Component, dg.Model, dg.Resolvable):
         return build_definitions(
             (base / self.project_dir).resolve(), self.sources, self.sdk,
             dbt_profiles_dir=(base / self.dbt_profiles_dir).resolve() if self.dbt_profiles_dir else None,
-            registries={r.type: r.resource() for r in self.registries},
-            options=DagsterOptions(automation=auto.enabled, sensor_interval=auto.sensor_interval,
+            registries={r.type: r.resource() for r in self.registries}, source_sdks=self.source_sdks,
+            options=DagsterOptions(executor=self.executor, automation=auto.enabled, sensor_interval=auto.sensor_interval,
                                    automation_interval=auto.automation_interval,
                                    schemas_remote=auto.schemas_remote, schemas_branch=auto.schemas_branch,
                                    pull_cron=auto.pull_cron, pull_timezone=auto.pull_timezone,

@@ -319,3 +319,14 @@ def test_the_component_in_a_dg_layout_builds_the_same_location(monkeypatch):
     iglu = RegistryResource(type="iglu", uri="iglu", select="com.jaffle_shop")
     direct = build_definitions(ROOT / "examples" / "jaffle_shop", SOURCE, registries={"iglu": iglu})
     assert keys == {k.to_user_string() for k in direct.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_the_runs_default_executor_is_an_option():
+    """The scenario test runs both for real; here: the default, and a bad value is one clear error."""
+    from reflekt_core.errors import UsageError
+    from reflekt_dagster.executor import make_executor
+
+    assert make_executor("in_process").config_schema.default_value == {"in_process": {}}
+    assert make_executor().config_schema.default_value == {"multiprocess": {}}
+    with pytest.raises(UsageError, match="unknown executor 'threads'"):
+        make_executor("threads")
