@@ -148,13 +148,15 @@ def graphql(profiles: Path, count: int, timeout: float = 600) -> None:
            "REFLEKT_SOURCE": "wh.warehouse.segment", "REFLEKT_DBT_PROFILES_DIR": str(profiles),
            "REFLEKT_DAGSTER_AUTOMATION": "off"}
     query = json.dumps({"query": "{ assetNodes { id } }"}).encode()
+    log_path = HERE / "out" / f"dagster-dev-{count}.log"  # why it failed, when it does
+    log = log_path.open("w")
     start = time.perf_counter()
     proc = subprocess.Popen([str(Path(sys.executable).with_name("dagster")), "dev", "-w",
                              str(HERE.parent / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)], cwd=home,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         while True:
-            assert proc.poll() is None, "dagster dev exited"
+            assert proc.poll() is None, f"dagster dev exited (its output: {log_path})"
             assert time.perf_counter() - start < timeout, "no asset graph in time"
             try:
                 request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
@@ -176,6 +178,7 @@ def graphql(profiles: Path, count: int, timeout: float = 600) -> None:
             proc.wait()
         import shutil
 
+        log.close()
         shutil.rmtree(home, ignore_errors=True)
 
 
