@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from reflekt_core.cli.common import boundary, stderr, stdout
+from reflekt_core.cli.common import boundary, print_lines, stderr, stdout
 from reflekt_core.cli.options import Exclude, Profile, ProfilesDir, ProjectDir, Select
 
 
@@ -58,13 +58,11 @@ def build(
     console, err = stdout(), stderr()
     write = result.write
     verb = "Would write" if dry_run else "Wrote"
-    for label, paths in (("create", write.created), ("change", write.changed), ("remove", write.removed)):
-        for rel in paths:
-            console.print(f"  {label:<7} {rel}", markup=False)
+    print_lines(console, [f"  {label:<7} {rel}" for label, paths in (
+        ("create", write.created), ("change", write.changed), ("remove", write.removed)) for rel in paths])
     if dry_run and write.diff:
         sys.stdout.write(write.diff)
-    for item in result.drift:
-        err.print(f"drift: {item.kind}: {item.message}", markup=False, style="yellow")
+    print_lines(err, [f"drift: {item.kind}: {item.message}" for item in result.drift], style="yellow")
     console.print(f"{verb} dbt package {result.plan.project_name} to {result.dest}: "
                   f"{len(result.plan.models)} models; {len(write.created)} created, {len(write.changed)} changed, "
                   f"{len(write.removed)} removed, {len(write.unchanged)} unchanged; "

@@ -46,6 +46,23 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+#: Above this many lines, a list is written as plain text even on a terminal (rich costs ~0.3 ms a line).
+STYLED_LINES_MAX = 200
+
+
+def print_lines(console: Console, lines: list[str], style: str | None = None) -> None:
+    """Print ``lines`` as they are (no markup): styled through rich on a terminal when the list is
+    short, otherwise in one plain write (a build's 14,000 drift lines took 4 s through rich)."""
+    if not lines:
+        return
+    if console.is_terminal and len(lines) <= STYLED_LINES_MAX:
+        for line in lines:
+            console.print(line, markup=False, style=style)
+        return
+    console.file.write("\n".join(lines) + "\n")
+    console.file.flush()
+
+
 def print_error(message: str) -> None:
     """One red line on stderr; secret values are scrubbed first."""
     stderr().print(f"[red]error:[/red] {secrets.redact(message)}", markup=True, highlight=False)
