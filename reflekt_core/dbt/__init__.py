@@ -102,9 +102,16 @@ def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog:
     _guard_other_sources(plan, plan_write(files, dest), dest)
     write = write_package(files, dest, dry_run=dry_run)
     if not dry_run:
-        report = {"source": catalog.ref, "sdk": sdk, "drift": [d.to_dict() for d in plan.drift]}
-        atomic_write_text(drift_path, json.dumps(report, indent=2) + "\n", durable=False)
+        atomic_write_text(drift_path, drift_report_text(catalog.ref, sdk, plan.drift), durable=False)
     return BuildResult(plan, files, write, dest, drift_path)
+
+
+def drift_report_text(source: str, sdk: str, drift: Sequence) -> str:
+    """The drift report as JSON, one item per line (diffable; json's C encoder: the indenting
+    encoder is pure Python and took 0.8 s for a 14,000-item report)."""
+    items = ",\n".join("    " + json.dumps(d.to_dict()) for d in drift)
+    head = f'{{\n  "source": {json.dumps(source)},\n  "sdk": {json.dumps(sdk)},\n  "drift": ['
+    return head + (f"\n{items}\n  ]\n}}\n" if items else "]\n}\n")
 
 
 def source_catalog(project: Project, source: str | None = None, catalog_file: Path | None = None,
