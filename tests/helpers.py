@@ -82,6 +82,20 @@ def make_project(root: Path, files: dict[str, Any] | None = None, project: dict[
     return root
 
 
+def make_iglu_project(root: Path, profiles: dict[str, dict], project: dict[str, Any]) -> Path:
+    """A project whose profiles each hold one iglu registry entry (``dev`` is the default)."""
+    make_project(root, {}, project, meta=False)
+    data = {name: {"registry": [{"type": "iglu", "backoff": 0.05, **entry}]} for name, entry in profiles.items()}
+    (root / "reflekt_profiles.yml").write_text(yaml.safe_dump(data))
+    return root
+
+
+def schema_bytes(root: Path) -> dict[str, bytes]:
+    """Every ``schemas/**/*.json`` of a project, by path under ``schemas/``."""
+    return {p.relative_to(root / "schemas").as_posix(): p.read_bytes()
+            for p in sorted((root / "schemas").rglob("*.json"))}
+
+
 def copy_seeded_demo(target: Path) -> Path:
     """A copy of the demo project at ``target`` with its DuckDB warehouse seeded."""
     import shutil

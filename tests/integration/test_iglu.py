@@ -9,9 +9,8 @@ import shutil
 import time
 
 import pytest
-import yaml
 
-from tests.helpers import DEMO, make_project
+from tests.helpers import DEMO, make_iglu_project, make_project, schema_bytes
 from tests.integration.iglu_corpus import SELF_DESC, generate_repository, repository_files
 from tests.integration.iglu_fakes import Fault, IgluServerFake, Key, StaticSite, FaultProxy, moto_s3
 
@@ -48,16 +47,10 @@ def server():
 
 
 def _project(root, profiles: dict[str, dict]):
-    """A project whose profiles each hold one iglu entry (``dev`` is the default)."""
-    make_project(root, {}, {"vendor": "com.acme"}, meta=False)
-    data = {name: {"registry": [{"type": "iglu", "backoff": 0.05, **entry}]} for name, entry in profiles.items()}
-    (root / "reflekt_profiles.yml").write_text(yaml.safe_dump(data))
-    return root
+    return make_iglu_project(root, profiles, {"vendor": "com.acme"})
 
 
-def _local(root):
-    return {p.relative_to(root / "schemas").as_posix(): p.read_bytes()
-            for p in sorted((root / "schemas").rglob("*.json"))}
+_local = schema_bytes
 
 
 def _s3_files(client, bucket, prefix=""):

@@ -7,23 +7,17 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
-from tests.helpers import make_project
+from tests.helpers import make_iglu_project, schema_bytes
 from tests.integration.iglu_fakes import IgluServerFake, Key, StaticSite
 from tests.world.corpus import COMMITTED, files, jsonschema_files, project_path
 
 
 def _project(root, profiles):
-    make_project(root, {}, {"vendor": "com.example", "schemas": {"versioning": "schemaver"}}, meta=False)
-    data = {name: {"registry": [{"type": "iglu", "backoff": 0.05, **entry}]} for name, entry in profiles.items()}
-    (root / "reflekt_profiles.yml").write_text(yaml.safe_dump(data))
-    return root
+    return make_iglu_project(root, profiles, {"vendor": "com.example", "schemas": {"versioning": "schemaver"}})
 
 
-def _local(root):
-    return {p.relative_to(root / "schemas").as_posix(): p.read_bytes()
-            for p in sorted((root / "schemas").rglob("*.json"))}
+_local = schema_bytes
 
 
 def _s3_files(client, bucket, prefix):
