@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dagster.dagster_dev import alive, stop_process_group
 from tests.helpers import ROOT, dagster_env
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -26,52 +27,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (the webserver starts its code server in its own session)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _stop(proc: subprocess.Popen) -> list[int]:
-    """Stop the webserver and everything it started, by PID: SIGTERM, then SIGKILL if needed."""
-    pids = _descendants(proc.pid)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    for pid in pids:
-        if _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pid in pids:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
-    return pids
 
 
 @pytest.mark.slow
@@ -158,7 +113,7 @@ def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
     finally:
         if browser is not None and browser.poll() is None:
             os.killpg(browser.pid, signal.SIGKILL)
-        started = _stop(server)
+        started = stop_process_group(server)
     assert server.poll() is not None
     time.sleep(0.5)
-    assert not [p for p in started if _alive(p)], "a process the webserver started is still running"
+    assert not [p for p in started if alive(p)], "a process the webserver started is still running"
