@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from reflekt_core.dbt.render import MARKER
@@ -29,11 +30,20 @@ class WriteResult:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    diff: str = ""
+    #: (old text, new text, old name, new name) of each file the diff shows, in order.
+    _versions: list[tuple[str, str, str, str]] = field(default_factory=list, repr=False)
 
     @property
     def touched(self) -> bool:
         return bool(self.created or self.changed or self.removed)
+
+    @cached_property
+    def diff(self) -> str:
+        """A unified diff of every created, changed and removed file: made when asked for (only
+        ``--dry-run`` shows it; for a first build it is the whole package, 0.3 s at 1,000 events)."""
+        lines = (line for old, new, a, b in self._versions
+                 for line in difflib.unified_diff(old.splitlines(True), new.splitlines(True), a, b))
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _existing(dest: Path) -> dict[str, Path]:
@@ -61,25 +71,22 @@ def plan_write(files: Mapping[str, str], dest: Path) -> WriteResult:
     """What writing ``files`` to ``dest`` would create, change and remove, with a diff."""
     result = WriteResult()
     existing = _existing(dest)
-    diffs: list[str] = []
     for rel, text in sorted(files.items()):
         path = existing.get(rel)
         if path is None:
             result.created.append(rel)
-            diffs.extend(difflib.unified_diff([], text.splitlines(True), "/dev/null", f"b/{rel}"))
+            result._versions.append(("", text, "/dev/null", f"b/{rel}"))
             continue
         old = path.read_text(encoding="utf-8", errors="replace")
         if old == text:
             result.unchanged.append(rel)
         else:
             result.changed.append(rel)
-            diffs.extend(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{rel}", f"b/{rel}"))
+            result._versions.append((old, text, f"a/{rel}", f"b/{rel}"))
     for rel, path in sorted(existing.items()):
         if rel not in files and _is_generated(path):
             result.removed.append(rel)
-            diffs.extend(difflib.unified_diff(path.read_text(encoding="utf-8", errors="replace").splitlines(True), [],
-                                              f"a/{rel}", "/dev/null"))
-    result.diff = "".join(line if line.endswith("\n") else line + "\n" for line in diffs)
+            result._versions.append((path.read_text(encoding="utf-8", errors="replace"), "", f"a/{rel}", "/dev/null"))
     return result
 
 
