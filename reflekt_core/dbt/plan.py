@@ -178,17 +178,20 @@ class _Planner:
         return spec.all_versions  # without the version column every per-version model reads every row
 
     def _property(self, columns: Columns, spec: ModelSpec, table: Table, column_name: str,
-                  rows: list[EventSchema]) -> None:
-        declaring = [s for s in reversed(spec.schemas) if column_name in self.columns_of(s)]
-        newest, prop = declaring[0], self.columns_of(declaring[0])[column_name]
+                  versions: list[tuple[EventSchema, dict[str, PropertyNode]]],
+                  rows: list[tuple[EventSchema, int, dict[str, PropertyNode]]], wheres: dict[int, str] | None) -> None:
+        """One property column. ``versions``: each version the model covers with its columns, newest
+        first; ``rows``: each version whose rows it reads, with its major version and columns."""
+        declaring = [(schema, found[column_name]) for schema, found in versions if column_name in found]
+        newest, prop = declaring[0]
         self.declared[spec.table].add(column_name)
         text = prop.node.get("description")
         description = text if isinstance(text, str) and text.strip() else f"{prop.path}."
         existing = table.column(column_name)
         where = f"'{self.source_schema}.{spec.table}'"
-        origins = [(s.rel_path, self.columns_of(s)[column_name].path) for s in declaring]
+        origins = [(schema.rel_path, own.path) for schema, own in declaring]
         if existing is None:
-            for schema in declaring:
+            for schema, _own in declaring:
                 self.drift.append(Drift("property_without_column", spec.table, column_name, schema.id,
                                         f"property '{prop.path}' of {schema.id} has no column '{column_name}' in "
                                         f"{where} (not sent yet?): selected as null"))
@@ -196,8 +199,8 @@ class _Planner:
                                              origins=origins))
             return
         column_type, cast = existing.type, None
-        for schema in declaring:
-            declared_type = _mismatch(self.columns_of(schema)[column_name].node, existing.type)
+        for schema, own in declaring:
+            declared_type = _mismatch(own.node, existing.type)
             if declared_type:
                 safe = self.settings.models_cast == "safe"
                 self.drift.append(Drift(
@@ -208,15 +211,15 @@ class _Planner:
                 if safe and schema is newest:
                     cast = column_type = declared_type
         per_version = []
-        for schema in rows:
-            node = self.columns_of(schema).get(column_name)
+        declaring_schemas = [schema for schema, _own in declaring]
+        for schema, major, found in rows:
+            node = found.get(column_name)
             problems: list[str] = []
-            per_version.append((schema.major, property_tests(node, column_type, problems) if node else []))
-            for problem in problems if schema in declaring else []:
+            per_version.append((major, property_tests(node, column_type, problems) if node else []))
+            for problem in problems if problems and schema in declaring_schemas else []:
                 self.drift.append(Drift("untranslatable_pattern", spec.table, column_name, schema.id,
                                         f"pattern of property '{node.path}' of {schema.id} uses {problem}, which "
                                         f"not every warehouse can match: no pattern test was generated"))
-        wheres = self._version_where(table, rows) if spec.one_event and spec.version_major is None else None
         tests = combine(per_version, wheres) + name_tests(self.settings, column_name)
         renamed = columns.add_property(ModelColumn(column_name, column_name, description, column_type,
                                                    tests=tests, cast=cast, origins=origins))
@@ -230,12 +233,14 @@ class _Planner:
         newest = spec.newest
         columns = Columns(own_names(table, kind, self.layout, newest))
         add_standard(columns, table, kind, self.layout, self.settings)
-        order: list[str] = []
-        for schema in reversed(spec.schemas):  # the newest version's order, then older versions' columns
-            order += [c for c in self.columns_of(schema) if c not in order]
-        rows = self._row_schemas(spec, table)
+        versions = [(schema, self.columns_of(schema)) for schema in reversed(spec.schemas)]
+        # the newest version's order, then older versions' columns
+        order = list(dict.fromkeys(column for _schema, found in versions for column in found))
+        row_schemas = self._row_schemas(spec, table)
+        rows = [(schema, schema.major, self.columns_of(schema)) for schema in row_schemas]
+        wheres = self._version_where(table, row_schemas) if spec.one_event and spec.version_major is None else None
         for column_name in order:
-            self._property(columns, spec, table, column_name, rows)
+            self._property(columns, spec, table, column_name, versions, rows, wheres)
         add_context(columns, table, self.settings)
         add_added(columns, spec.call_type, self.source_schema, spec.table, newest, spec.schemas)
         conditions: list[tuple[str, Any]] = []

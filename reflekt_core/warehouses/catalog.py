@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,15 @@ class Table:
     columns: tuple[Column, ...]
 
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        """Columns by name, the first of any duplicate (the build looks up every property's column)."""
+        found: dict[str, Column] = {}
+        for column in self.columns:
+            found.setdefault(column.name, column)
+        return found
 
     @property
     def column_names(self) -> list[str]:
