@@ -26,36 +26,48 @@ def breaking_columns(models: Sequence, layout, flat_properties, json_type) -> It
     for model in models:
         if model.schema is not None and parse_version(model.schema.version):
             by_event[(model.table, model.schema.event_dir)].append(model)
+    columns: dict[str, str] = {}  # property path -> column name, for every pair
     for group in by_event.values():
         group.sort(key=lambda m: parse_version(m.schema.version))
         for before, after in zip(group, group[1:]):
-            yield from _between(before, after, layout, flat_properties, json_type)
+            yield from _between(before, after, layout, flat_properties, json_type, columns)
 
 
-def _between(before, after, layout, flat_properties, json_type) -> Iterator[tuple]:
+def _between(before, after, layout, flat_properties, json_type, columns: dict[str, str]) -> Iterator[tuple]:
+    def column_of(path: str) -> str:
+        if path not in columns:
+            columns[path] = layout.column_name(path)
+        return columns[path]
+
     old_cols = {c.name for c in before.columns}
-    new_cols = {c.name: c for c in after.columns}
-    old_props, new_props = flat_properties(before.schema), {p.pointer: p for p in flat_properties(after.schema)}
+    new_cols = {c.name for c in after.columns}
+    old_props = flat_properties(before.schema)
+    new_props = {p.pointer: p for p in flat_properties(after.schema)}
+    old_by_pointer: dict[str, object] = {}
+    for prop in old_props:
+        old_by_pointer.setdefault(prop.pointer, prop)
     label = f"from {before.schema.version} to {after.schema.version}"
     seen: set[str] = set()
     for change in classify(before.schema.doc, after.schema.doc):
         if change.kind is not Kind.BREAKING:
             continue
         if change.rule == "property.removed":
+            inside = change.pointer + "/"
             for prop in old_props:
-                column = layout.column_name(prop.path)
-                if (prop.pointer == change.pointer or prop.pointer.startswith(change.pointer + "/")) \
-                        and column in old_cols and column not in new_cols and column not in seen:
+                if prop.pointer != change.pointer and not prop.pointer.startswith(inside):
+                    continue
+                column = column_of(prop.path)
+                if column in old_cols and column not in new_cols and column not in seen:
                     seen.add(column)
                     yield (after.name, after.table, column, after.schema.id,
                            f"breaking change {label}: {change.reason}; column '{column}' of model "
                            f"'{before.name}' is not in model '{after.name}'")
         elif change.rule == "type.changed" and change.pointer.endswith("/type"):
             new = new_props.get(change.pointer[: -len("/type")])
-            old = next((p for p in old_props if p.pointer == change.pointer[: -len("/type")]), None)
+            old = old_by_pointer.get(change.pointer[: -len("/type")])
             if new is None or old is None:
                 continue
-            column = layout.column_name(old.path)
+            column = column_of(old.path)
             was, now = json_type(old.node), json_type(new.node)
             if column in old_cols and was != now and column not in seen:
                 seen.add(column)

@@ -149,13 +149,20 @@ class _Planner:
         self.drift: list[Drift] = []
         self.declared: dict[str, set[str]] = defaultdict(set)
         self._columns_of: dict[str, dict[str, PropertyNode]] = {}
+        self._flat: dict[str, list[PropertyNode]] = {}
+
+    def flat_properties(self, schema: EventSchema) -> list[PropertyNode]:
+        """:func:`_flat_properties`, once per schema."""
+        if schema.rel_path not in self._flat:
+            self._flat[schema.rel_path] = _flat_properties(schema)
+        return self._flat[schema.rel_path]
 
     def columns_of(self, schema: EventSchema) -> dict[str, PropertyNode]:
         """A schema's property columns: column name -> property (the CDP drops reserved names)."""
         if schema.rel_path not in self._columns_of:
             reserved = self.layout.reserved_columns.get(schema.call_type, frozenset())
             found: dict[str, PropertyNode] = {}
-            for prop in _flat_properties(schema):
+            for prop in self.flat_properties(schema):
                 column = self.layout.column_name(prop.path)
                 if column and column not in reserved:  # reserved: lint rule R605; no letters or digits
                     found.setdefault(column, prop)
@@ -328,7 +335,7 @@ def _breaking(models: Sequence[Model], planner: _Planner) -> list[Drift]:
                                          columns=[SimpleNamespace(name=c) for c in planner.columns_of(schema)]))
     return [Drift("breaking_change", table, column, schema_id, message, model=owner.get(model, model))
             for model, table, column, schema_id, message in breaking_columns(views, planner.layout,
-                                                                            _flat_properties, _json_type)]
+                                                                            planner.flat_properties, _json_type)]
 
 
 def plan_package(project_name: str, schemas: Sequence[EventSchema], catalog: SchemaCatalog, layout: CdpLayout,
