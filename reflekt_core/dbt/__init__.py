@@ -92,15 +92,15 @@ def package_dest(project: Project, dest: Path | None = None, force: bool = False
 def build_dbt_package(project: Project, schemas: Sequence[EventSchema], catalog: SchemaCatalog, sdk: str,
                       dest: Path | None = None, dry_run: bool = False, force: bool = False) -> BuildResult:
     """Generate the package and write it (unless ``dry_run``), with a drift report beside it."""
-    from reflekt_core.dbt.writer import plan_write, write_package
+    from reflekt_core.dbt.writer import write_package
     from reflekt_core.outputs import check_output
 
     dest = package_dest(project, dest, force, catalog.schema, sdk)
     drift_path = check_output(dest.parent / f"{dest.name}.drift.json", "file", option="drift report",
                               project_dir=project.dir)
     plan, files = generate_dbt_package(project, schemas, catalog, sdk)
-    _guard_other_sources(plan, plan_write(files, dest), dest)
-    write = write_package(files, dest, dry_run=dry_run)
+    write = write_package(files, dest, dry_run=dry_run,
+                          check=lambda planned: _guard_other_sources(plan, planned, dest))
     if not dry_run:
         atomic_write_text(drift_path, drift_report_text(catalog.ref, sdk, plan.drift), durable=False)
     return BuildResult(plan, files, write, dest, drift_path)

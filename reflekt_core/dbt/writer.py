@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -98,12 +98,14 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -> WriteResult:
+def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False,
+                  check: Callable[[WriteResult], None] | None = None) -> WriteResult:
     """Write the package to ``dest`` atomically; nothing at all is written when nothing changed.
 
     ``dest`` must have passed :func:`reflekt_core.outputs.check_output`. The folder gets a
     marker file, so later builds know it is theirs to replace. Leftovers of a build that
-    was killed are cleaned up first.
+    was killed are cleaned up first. ``check`` sees the plan before anything is written
+    (and may raise to stop the write).
     """
     dest = Path(os.path.abspath(dest))
     full = {**files, MARKER_FILE: marker_text("a dbt package written by 'reflekt build'")}
@@ -111,6 +113,8 @@ def write_package(files: Mapping[str, str], dest: Path, dry_run: bool = False) -
         with writing(dest):
             recover_interrupted(dest)
     result = plan_write(full, dest)
+    if check is not None:
+        check(result)
     if not dry_run and result.touched:
         with writing(dest):
             _swap_in(full, dest, result)
