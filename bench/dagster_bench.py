@@ -6,8 +6,9 @@ Reuses the build benchmark's N-event project (bench/out/build<N>), gives it a Du
 with one Segment table per event, prepares the code location once (``reflekt_dagster.prepare``:
 package + ``dbt parse``, not timed, as a deploy does at build time), then times a whole process
 that builds the Definitions and resolves the asset graph (wall and CPU), a schemas-sensor tick
-with no change, an automation evaluation with nothing to do (every asset materialised once, over
-the automation sensor's target), and ``dagster dev`` until it answers the asset graph over GraphQL.
+with no change, idle ticks of the automation sensor (every asset materialised once, then
+``reflekt_automation`` evaluated as its code server does, wall and CPU), and ``dagster dev``
+until it answers the asset graph over GraphQL.
 Each line of output is one figure, with the load average beside it.
 Targets (issue 13): at 5,000 schemas Definitions under 10 s from process start, the asset graph
 over GraphQL under 30 s, idle automation evaluation under 1 s.
@@ -108,27 +109,87 @@ def sensor_tick(defs, instance, count: int) -> None:
           f"worst {max(ticks) * 1000:.0f} ms wall")
 
 
-def automation(defs, instance, count: int, repeat: int = 3) -> None:
-    """Idle declarative automation: every asset materialised once, then ticks with nothing to do,
-    over the automation sensor's own target (lint report, package, dbt models)."""
-    from dagster import AssetMaterialization, evaluate_automation_conditions
+def _materialise_all(defs, instance) -> None:
+    """Every materialisable asset once, in dependency order, as "Materialize all" leaves them; schema
+    assets with the metadata their real materialisation carries (the automation tick reads each
+    schema's latest materialisation record, so its size matters)."""
+    from dagster import AssetMaterialization, MetadataValue
 
+    from reflekt_core.project import load_project
+    from reflekt_core.report import render_schema
+    from reflekt_core.schemas.loader import iter_load, iter_schema_files
+    from reflekt_dagster.translator import ReflektTranslator
+
+    project = load_project(PROJECT)
+    translator = ReflektTranslator()
+    metadata = {translator.schema_key(schema): {
+        "version": schema.version, "schema_id": schema.id, "commit": "0" * 40, "author": "Bench <bench@example.com>",
+        "owners": ", ".join(translator.schema_owners(schema)) or "-", "properties": MetadataValue.md(render_schema(schema))}
+        for schema in iter_load(project.schemas_dir, iter_schema_files(project.schemas_dir), [])}
     graph = defs.resolve_asset_graph()
-    for key in graph.materializable_asset_keys:
-        instance.report_runless_asset_event(AssetMaterialization(asset_key=key))
-    target = defs.resolve_sensor_def("reflekt_automation").asset_selection
-    first = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=target)
-    times, cursor = [], first.cursor
+    materializable = graph.materializable_asset_keys
+    for key in graph.toposorted_asset_keys:
+        if key in materializable:
+            instance.report_runless_asset_event(AssetMaterialization(asset_key=key, metadata=metadata.get(key)))
+
+
+def _timed(fn):
+    start, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - start, time.process_time() - cpu
+
+
+def automation(defs, instance, count: int, repeat: int = 3) -> None:
+    """``reflekt_automation`` evaluated as its code server evaluates it (``evaluate_tick`` with the
+    repository, the cursor carried from tick to tick), after every asset was materialised once:
+
+    - idle ticks: nothing written since the previous evaluation (skipped after one query);
+    - ticks after an unrelated event (a raw table observed): a full evaluation of the condition,
+      which requests nothing (its cost grows with the number of schemas: one asset record each);
+    - a tick after a schema was materialised by hand: the lint report and the package are requested.
+    """
+    from dagster import AssetMaterialization, AssetObservation, build_sensor_context
+
+    _materialise_all(defs, instance)
+    graph = defs.resolve_asset_graph()
+    sensor = defs.resolve_sensor_def("reflekt_automation")
+    repository = defs.get_repository_def()
+    targets = len(sensor.asset_selection.resolve(graph))
+
+    def tick(cursor):
+        return sensor.evaluate_tick(build_sensor_context(instance=instance, repository_def=repository, cursor=cursor))
+
+    first, first_wall, first_cpu = _timed(lambda: tick(None))
+    cursor = first.cursor
+    idle, busy = [], []
+    raw = next(k for k in graph.get_all_asset_keys() if k.path[0] == "raw")
     for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=target, cursor=cursor)
-        times.append((time.perf_counter() - start, time.process_time() - cpu))
+        result, wall, cpu = _timed(lambda: tick(cursor))
+        assert not result.run_requests and "no event" in (result.skip_message or ""), result.skip_message
+        idle.append((wall, cpu))
+        instance.report_runless_asset_event(AssetObservation(asset_key=raw))
+        result, wall, cpu = _timed(lambda: tick(cursor))
+        assert not result.run_requests and "no event" not in (result.skip_message or ""), result.skip_message
+        busy.append((wall, cpu))
         cursor = result.cursor
-        assert result.total_requested == 0, result.total_requested
-    wall, cpu = min(times)
-    print(f"automation evaluation, idle, {count:,} schemas: first tick {first.total_requested} requested; idle "
-          f"best {wall:.2f} s wall, {cpu:.2f} s CPU (worst {max(t[0] for t in times):.2f} s wall); "
-          f"load average {_load_avg()}")
+    schema = next(k for k in sorted(graph.materializable_asset_keys) if k.path[0] == "event_schemas")
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=schema))  # "Materialize" in the UI
+    by_hand, hand_wall, hand_cpu = _timed(lambda: tick(cursor))
+
+    def best(times):
+        wall, cpu = min(times)
+        return (f"best {wall:.3f} s wall, {cpu:.3f} s CPU (worst {max(t[0] for t in times):.3f} s wall, "
+                f"{max(t[1] for t in times):.3f} s CPU, {len(times)} ticks)")
+
+    print(f"automation, {count:,} schemas ({targets} assets with a condition), load average {_load_avg()}:\n"
+          f"  first tick (cold code server caches): {len(first.run_requests)} run(s) requested, "
+          f"{first_wall:.2f} s wall, {first_cpu:.2f} s CPU\n"
+          f"  idle tick, nothing written since the previous evaluation: {best(idle)}\n"
+          f"  tick after an unrelated event, full evaluation, nothing requested: {best(busy)}\n"
+          f"  tick after a schema materialised by hand: {len(by_hand.run_requests)} run(s) requested "
+          f"({', '.join(k.to_user_string() for r in by_hand.run_requests for k in r.asset_selection)}), "
+          f"{hand_wall:.3f} s wall, {hand_cpu:.3f} s CPU\n"
+          f"  sensor cursor {len(cursor or ''):,} bytes")
 
 
 def graphql(profiles: Path, count: int, timeout: float = 600) -> None:

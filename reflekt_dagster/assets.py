@@ -100,15 +100,19 @@ def _evolution_check(key: AssetKey, check) -> AssetCheckResult:
                   "change_list": MetadataValue.json([c.to_dict() for c in check.changes])})
 
 
-def _eager(automation: bool) -> AutomationCondition | None:
-    return AutomationCondition.eager() if automation else None
+def _condition(automation: bool) -> AutomationCondition | None:
+    """Missing, or a schema materialised after this asset (one batched query per tick, whatever
+    the number of schemas: reflekt_dagster.automation)."""
+    from reflekt_dagster.automation import schemas_updated
+
+    return schemas_updated() if automation else None
 
 
 def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator, automation: bool = True) -> AssetsDefinition:
     # A one-spec multi_asset: for 1,000 deps it builds 3x faster than @asset(deps=...).
     @multi_asset(name="lint_report", specs=[AssetSpec(
         key=translator.lint_report_key(), group_name=translator.group(), deps=[s.key for s in specs.specs],
-        automation_condition=_eager(automation),
+        automation_condition=_condition(automation),
         kinds={"json"}, description="reflekt lint over every schema: the report as JSON and Markdown.")])
     def lint_report(reflekt: ReflektResource) -> MaterializeResult:
         from reflekt_core.evolution.history import check_project_versions, markdown_table
@@ -166,7 +170,7 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
     """
     @multi_asset(name="dbt_package", specs=[AssetSpec(
         key=translator.dbt_package_key(), group_name=translator.group(), kinds={"dbt"},
-        deps=[s.key for s in specs.specs], automation_condition=_eager(automation),
+        deps=[s.key for s in specs.specs], automation_condition=_condition(automation),
         description="The generated dbt package: sources, staging models, docs and tests.")])
     def dbt_package(context: AssetExecutionContext, reflekt: ReflektResource,
                     warehouse: WarehouseResource) -> MaterializeResult:

@@ -3,8 +3,8 @@
 dbt sources map to raw-table assets, and each raw table depends on the event schemas that
 describe it, so lineage reads event schema -> raw table -> staging model. Every model also
 depends on ``reflekt/dbt_package`` (it must not run before the package is written) and on the
-schemas of its raw table, which is what its automation condition watches: an edited schema
-rebuilds its own models, not all of them.
+schemas of its raw table. Models carry no automation condition: the schemas sensor's run for a
+change includes exactly the models that read the changed schemas (reflekt_dagster.automation).
 """
 
 
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from dagster import (AssetExecutionContext, AssetKey, AssetMaterialization, AssetSelection, AssetSpec,
-                     AutomationCondition, Failure, Output, TableColumnDep, TableColumnLineage, multi_asset)
+from dagster import (AssetExecutionContext, AssetKey, AssetMaterialization, AssetSpec, Failure, Output,
+                     TableColumnDep, TableColumnLineage, multi_asset)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from reflekt_dagster.package import OfflineDbtCliResource, PackageStore
@@ -22,16 +22,6 @@ from reflekt_dagster.translator import ReflektTranslator
 
 UNPREPARED_HINT = ("the dbt package is not prepared: run `python -m reflekt_dagster.prepare` "
                    "(scripts/demo does), then reload the code location")
-
-
-def model_condition(ignore: AssetSelection) -> AutomationCondition:
-    """``eager``, except that updates of ``ignore`` (the package, raw tables) do not trigger it."""
-    return (AutomationCondition.in_latest_time_window()
-            & (AutomationCondition.newly_missing()
-               | AutomationCondition.any_deps_updated().ignore(ignore)).since_last_handled()
-            & ~AutomationCondition.any_deps_missing().ignore(ignore)
-            & ~AutomationCondition.any_deps_in_progress()
-            & ~AutomationCondition.in_progress()).with_label("eager on its event schemas")
 
 
 class ReflektDbtTranslator(DagsterDbtTranslator):
@@ -44,8 +34,6 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
         self.raw_schemas = raw_schemas or {}
         self.automation = automation
         self.lineage = lineage or {}
-        # One condition object shared by every model (building it per model cost seconds at 5,000 models).
-        self._condition = model_condition(AssetSelection.assets(translator.dbt_package_key(), *self.raw_schemas))
         self._model_specs: dict[tuple[int, str], AssetSpec] = {}
         self._schema_keys: dict[str, AssetKey] = {}
 
@@ -71,7 +59,6 @@ class ReflektDbtTranslator(DagsterDbtTranslator):
                                  self._schema_keys)
         spec = spec.replace_attributes(
             deps=[*spec.deps, self.reflekt.dbt_package_key(), *dict.fromkeys(schemas)],
-            automation_condition=self._condition if self.automation else None,
             metadata={**spec.metadata, **({COLUMN_LINEAGE: lineage} if lineage else {})})
         self._model_specs[memo] = spec
         return spec

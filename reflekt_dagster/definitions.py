@@ -38,7 +38,9 @@ from reflekt_dagster.executor import make_executor
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
 from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
-from reflekt_dagster.sensors import automated_selection, make_automation_sensor, make_schemas_sensor
+from reflekt_dagster.automation import models_for
+from reflekt_dagster.sensors import (automated_selection, make_automation_sensor, make_schemas_sensor,
+                                     schemas_sensor_target)
 from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
 from reflekt_dagster.translator import ReflektTranslator
 
@@ -109,7 +111,10 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
                                       loaded.name if loaded else None, automation=auto)
     sensors = [make_schemas_sensor(project.schemas_dir, lambda files: schema_keys_for_files(specs, files),
-                                   translator.dbt_package_key(), remote=options.schemas_remote,
+                                   translator.dbt_package_key(), lint_report_key=translator.lint_report_key(),
+                                   models_for=models_for(dbt_models if store.manifest() else None, raw_schemas,
+                                                         specs, translator.dbt_package_key()),
+                                   target=schemas_sensor_target(translator), remote=options.schemas_remote,
                                    branch=options.schemas_branch, interval=options.sensor_interval, running=auto),
                make_automation_sensor(automated_selection(translator), interval=options.automation_interval,
                                       running=auto)]

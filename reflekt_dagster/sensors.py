@@ -1,13 +1,17 @@
-"""The sensor on the schemas repository: each changed schema file becomes a run of its schema asset.
+"""The sensor on the schemas repository: each detected change set becomes ONE run.
 
-What happens downstream (lint report, dbt package, the changed schema's dbt models) is up to
-the assets' automation conditions, evaluated by the ``reflekt_automation`` sensor over those
-assets only (:func:`automated_selection`).
+The run materialises the changed (or newly loaded) schema assets, the lint report, the dbt
+package and exactly the dbt models that read those schemas (:class:`~reflekt_dagster.automation.ModelIndex`);
+lint checks are blocking, so a broken file stops the package and the models. The dbt models
+carry no automation condition; the lint report and the package carry a cheap one
+(:class:`~reflekt_dagster.automation.SchemasUpdated`), evaluated by ``reflekt_automation`` over those
+two assets only, which catches schema materialisations made by hand.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,26 +41,36 @@ def _join_cursor(git: str, pending: list[str]) -> str:
 
 
 def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]], list[AssetKey]],
-                        package_key: AssetKey, *, remote: str | None = None, branch: str | None = None,
+                        package_key: AssetKey, *, lint_report_key: AssetKey | None = None,
+                        models_for: Callable[[list[AssetKey], list[AssetKey]], list[AssetKey]] | None = None,
+                        target: AssetSelection | None = None, remote: str | None = None, branch: str | None = None,
                         name: str = "reflekt_schemas_sensor", interval: int = 30, running: bool = True):
     """Watch the schemas folder as git sees it (working tree, or ``remote``/``branch`` when given).
 
-    - an edited or added file that this code location has loaded: a run of its schema asset,
-      tagged with the commit and its author;
-    - a deleted file, or a new one not loaded yet: a run of the dbt package (which also asks
-      for a reload); a new file waits in the cursor until a tick finds its asset loaded, and
-      that tick runs it. Schema assets need no automation condition, so the automation sensor
-      never evaluates thousands of them.
+    Each tick that finds changes requests one run, tagged with the commit and its author, of:
+
+    - the edited or added files this code location has loaded, and new files it has loaded
+      since an earlier tick saw them (their schema assets);
+    - the lint report and the dbt package;
+    - the dbt models that read those schemas (``models_for(changed_keys, deleted_keys)``), plus,
+      for a deleted file, the models of its event that still read another file.
+
+    A deleted file, or a new one the location has not loaded yet, adds the reload tag: the
+    package asks the webserver to reload the location. A new file waits in the cursor until a
+    tick finds its asset loaded; that tick runs it with its models.
 
     The cursor is the last commit SHA plus the hashes of uncommitted schema files and the new
     files still waiting. The first tick records a baseline and launches nothing. No run key:
     the cursor alone decides what is new, so a revert or a fix to an earlier content is a new change.
     """
     where = f"{remote}/{branch}" if remote else "the working tree"
+    fixed = [k for k in (lint_report_key, package_key) if k is not None]
+    selection = target if target is not None else (AssetSelection.key_prefixes(["event_schemas"])
+                                                    | AssetSelection.assets(*fixed))
 
-    @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running),
-            target=AssetSelection.key_prefixes(["event_schemas"]) | AssetSelection.assets(package_key),
-            description=f"Watches schemas/ in {where} (git) and materialises the schema files that changed.")
+    @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running), target=selection,
+            description=f"Watches schemas/ in {where} (git); each change set is one run: the changed schemas, "
+                        "the lint report, the dbt package and the dbt models that read them.")
     def schemas_sensor(context: SensorEvaluationContext):
         from reflekt_core.schemas.gitchanges import detect_changes
 
@@ -68,7 +82,7 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
         if found.baseline:
             return SensorResult(skip_reason=f"baseline recorded at {found.commit[:12] or 'no commit'}",
                                 cursor=_join_cursor(found.cursor, []))
-        deleted = {c.rel_path for c in found.of_kind("deleted")}
+        deleted = sorted(c.rel_path for c in found.of_kind("deleted"))
         pending = [rel for rel in pending if rel not in deleted]
         loaded_now = [rel for rel in pending if keys_for_files([rel])]
         edited = [c.rel_path for c in found.changes if c.kind != "deleted"]
@@ -80,30 +94,49 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
             return SensorResult(skip_reason="no schema file changed"
                                 + (f" ({len(still)} new file(s) wait for a reload)" if still else ""), cursor=cursor)
         structural = bool(unloaded) or bool(deleted)
-        selection = [*keys, *([package_key] if structural else [])]
+        models = models_for(keys, keys_for_files(deleted)) if models_for is not None else []
+        run_selection = list(dict.fromkeys([*keys, *fixed, *models]))
         summary = ", ".join([*(f"{c.kind} {c.rel_path}" for c in found.changes[:20]),
                              *(f"loaded {rel}" for rel in loaded_now[:20])])
-        context.log.info(f"{len(found.changes)} schema file(s) changed, {len(loaded_now)} newly loaded: {summary}")
+        context.log.info(f"{len(found.changes)} schema file(s) changed, {len(loaded_now)} newly loaded: {summary}; "
+                         f"{len(models)} dbt model(s) to rebuild")
         tags = {"reflekt/commit": found.commit or "none", "reflekt/author": found.author or "unknown",
-                "reflekt/changed_files": str(len(found.changes)),
+                "reflekt/changed_files": str(len(found.changes)), "reflekt/models": str(len(models)),
                 **({"reflekt/new_files": str(len(loaded_now))} if loaded_now else {}),
                 **({RELOAD_TAG: "true"} if structural else {})}
-        return SensorResult(run_requests=[RunRequest(asset_selection=selection, tags=tags)], cursor=cursor)
+        return SensorResult(run_requests=[RunRequest(asset_selection=run_selection, tags=tags)], cursor=cursor)
 
     return schemas_sensor
 
 
-def automated_selection(translator) -> AssetSelection:
-    """What carries an automation condition: the lint report, the dbt package and the dbt models
-    (schema assets are run by the schemas sensor, raw tables are observed)."""
-    return (AssetSelection.assets(translator.lint_report_key(), translator.dbt_package_key())
+def schemas_sensor_target(translator) -> AssetSelection:
+    """What the schemas sensor's runs may select: schema assets, lint report, package, dbt models."""
+    return (AssetSelection.key_prefixes(["event_schemas"])
+            | AssetSelection.assets(translator.lint_report_key(), translator.dbt_package_key())
             | AssetSelection.groups("dbt_staging"))
+
+
+def automated_selection(translator) -> AssetSelection:
+    """What carries an automation condition: the lint report and the dbt package (schema assets
+    and dbt models are run by the schemas sensor, raw tables are observed)."""
+    return AssetSelection.assets(translator.lint_report_key(), translator.dbt_package_key())
 
 
 def make_automation_sensor(targets: Sequence[AssetKey] | AssetSelection | None = None, *, interval: int = 30,
                            running: bool = True) -> AutomationConditionSensorDefinition:
-    """The sensor that evaluates the assets' automation conditions (eager, on_missing)."""
-    return AutomationConditionSensorDefinition(
-        "reflekt_automation", target=targets if targets is not None else AssetSelection.all(),
-        minimum_interval_seconds=interval, default_status=_status(running),
-        description="Rebuilds what depends on a changed schema: lint report, dbt package, its dbt models.")
+    """The sensor that evaluates the lint report's and the package's condition
+    (:class:`~reflekt_dagster.automation.SchemasUpdated`). It runs in the code location
+    (``use_user_code_server``): Reflekt's condition is Python code the daemon cannot deserialise;
+    a tick with no new event since the previous evaluation is skipped after one query
+    (:class:`~reflekt_dagster.automation.QuietAutomationSensor`)."""
+    from dagster import BetaWarning
+
+    from reflekt_dagster.automation import QuietAutomationSensor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        return QuietAutomationSensor(
+            "reflekt_automation", target=targets if targets is not None else AssetSelection.all(),
+            minimum_interval_seconds=interval, default_status=_status(running),
+            description="Rebuilds the lint report and the dbt package when an event schema was materialised "
+                        "outside the schemas sensor's runs (by hand), or when they are missing.")

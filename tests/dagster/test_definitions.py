@@ -37,12 +37,14 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert node.tags["reflekt/call_type"] == "track"
     identify = AssetKey(["event_schemas", "jaffle_shop", "Identify__v1_0"])
     assert identify in graph.get(AssetKey(["raw", "segment", "users"])).parent_keys
-    # dbt models run after the package, and their automation watches their own schemas only
+    # dbt models run after the package; the schemas sensor runs schemas and models (no condition),
+    # the lint report and the package carry the one cheap condition
     assert AssetKey(["reflekt", "dbt_package"]) in graph.get(model).parent_keys
     assert schema in graph.get(model).parent_keys
-    assert graph.get(model).automation_condition.get_label() == "eager on its event schemas"
-    assert graph.get(schema).automation_condition is None  # the schemas sensor runs schema assets
-    assert graph.get(AssetKey(["reflekt", "dbt_package"])).automation_condition.get_label() == "eager"
+    assert graph.get(model).automation_condition is None
+    assert graph.get(schema).automation_condition is None
+    for key in (["reflekt", "dbt_package"], ["reflekt", "lint_report"]):
+        assert graph.get(AssetKey(key)).automation_condition.get_label() == "missing or a schema updated"
     # Column lineage: each staging column back to its raw column and the schema properties it carries
     lineage = graph.get(model).metadata["dagster/column_lineage"].deps_by_column
     order_10 = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_0"])
@@ -137,29 +139,36 @@ def test_schemas_sensor_reports_edits_reverts_new_and_deleted_files(defs, demo_p
     try:
         path.write_text(original.replace("Unique identifier of the cart.", "The cart's id."))
         edited = _tick(defs, first.cursor)
-        request = edited.run_requests[0]
-        assert [k.to_user_string() for k in request.asset_selection] == [cart]
+        request = edited.run_requests[0]  # one run: the schema, lint report, package and the models that read it
+        assert [k.to_user_string() for k in request.asset_selection] == [
+            cart, "reflekt/lint_report", "reflekt/dbt_package", "stg_segment__cart_viewed", "stg_segment__tracks"]
         assert request.tags["reflekt/author"] == "Ada <ada@example.com>" and len(request.tags["reflekt/commit"]) == 40
         assert _tick(defs, edited.cursor).run_requests == []
         path.write_text(original)  # a revert is a change too
         reverted = _tick(defs, edited.cursor)
-        assert [k.to_user_string() for k in reverted.run_requests[0].asset_selection] == [cart]
+        assert [k.to_user_string() for k in reverted.run_requests[0].asset_selection] == [
+            k.to_user_string() for k in request.asset_selection]
         new = demo_project / "schemas/jaffle_shop/Cart_Viewed/1-1.json"
         new.write_text(original)
         added = _tick(defs, reverted.cursor)  # not loaded yet: the package is rebuilt (and the location reloaded)
-        assert [k.to_user_string() for k in added.run_requests[0].asset_selection] == ["reflekt/dbt_package"]
+        assert [k.to_user_string() for k in added.run_requests[0].asset_selection] == [
+            "reflekt/lint_report", "reflekt/dbt_package"]
+        assert added.run_requests[0].tags["reflekt/reload"] == "true"
         assert _tick(defs, added.cursor).run_requests == []  # still waiting for the reload
         reloaded = build_definitions(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
         loaded = _tick(reloaded, added.cursor)  # the reloaded location has its asset: the sensor runs it
         assert [k.to_user_string() for k in loaded.run_requests[0].asset_selection] == [
-            "event_schemas/jaffle_shop/Cart_Viewed__v1_1"]
+            "event_schemas/jaffle_shop/Cart_Viewed__v1_1", "reflekt/lint_report", "reflekt/dbt_package",
+            "stg_segment__cart_viewed", "stg_segment__tracks"]
         assert loaded.run_requests[0].tags["reflekt/new_files"] == "1"
         assert _tick(reloaded, loaded.cursor).run_requests == []  # once
         added = loaded
         new.unlink()
         (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json").unlink()
-        deleted = _tick(defs, added.cursor)
-        assert "reflekt/dbt_package" in [k.to_user_string() for k in deleted.run_requests[0].asset_selection]
+        deleted = _tick(reloaded, added.cursor)  # both Cart Viewed files: its model leaves the package
+        assert [k.to_user_string() for k in deleted.run_requests[0].asset_selection] == [
+            "reflekt/lint_report", "reflekt/dbt_package", "stg_segment__tracks"]
+        assert deleted.run_requests[0].tags["reflekt/reload"] == "true"
     finally:
         path.write_text(original)
         (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-1.json").unlink(missing_ok=True)

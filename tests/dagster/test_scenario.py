@@ -25,7 +25,10 @@ LOCATION = "reflekt"
 CART = ["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"]
 CART_FILE = "schemas/jaffle_shop/Cart_Viewed/1-0.json"
 CART_MODEL = ["stg_segment__cart_viewed"]
+TRACKS_MODEL = ["stg_segment__tracks"]  # reads the shared tracks table: every track event feeds it
 OTHER_MODEL = ["stg_segment__order_completed"]
+LINT = ["reflekt", "lint_report"]
+PACKAGE = ["reflekt", "dbt_package"]
 NEW = ["event_schemas", "jaffle_shop", "Coupon_Applied__v1_0"]
 TOKEN = "tok-scenario-123456"
 ASSET_NODES = "{ assetNodes { assetKey { path } isMaterializable } }"
@@ -136,6 +139,17 @@ def _after(server: DagsterDev, key: list[str], since: float):
     return latest if latest and latest[1] / 1000 > since else None
 
 
+def _run(server: DagsterDev, run_id: str) -> dict:
+    return next(r for r in server.runs() if r["runId"] == run_id)
+
+
+def _selection(run: dict) -> list[list[str]]:
+    """A run's assets in the order the schemas sensor lists them: schemas, lint, package, models."""
+    order = {"event_schemas": 0, "reflekt": 1}
+    return sorted((a["path"] for a in run["assetSelection"] or []),
+                  key=lambda p: (order.get(p[0], 2), p != LINT, p))
+
+
 def _edit(project: Path, old: str, new: str) -> None:
     path = project / CART_FILE
     text = path.read_text()
@@ -174,17 +188,23 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
 
     phase("materialize all")
 
-    # Edit a property: the schema, then exactly its dbt model, are rebuilt; the runs carry the commit.
+    # Edit a property: ONE run rebuilds the schema, the lint report, the package and exactly the dbt
+    # models that read it; it carries the commit and its author.
     head = _git(project, "rev-parse", "HEAD")
     t_edit = time.time()
     _edit(project, "Unique identifier of the cart.", "The cart's unique identifier.")
     schema_run, _ = wait_for(lambda: _after(server, CART, t_edit), 300, "the edited schema's materialisation")
-    tags = {t["key"]: t["value"] for r in server.runs() if r["runId"] == schema_run for t in r["tags"]}
+    run = _run(server, schema_run)
+    tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags["reflekt/commit"] == head and tags["reflekt/author"] == "Ada Analyst <ada@jaffle-shop.example>"
+    assert _selection(run) == [CART, LINT, PACKAGE, CART_MODEL, TRACKS_MODEL]
+    assert server.wait_run(schema_run) == "SUCCESS", server.failure_messages(schema_run)
     assert _engine(server, schema_run) == "in process"  # the location's default executor
-    model_run, _ = wait_for(lambda: _after(server, CART_MODEL, t_edit), 300, "the targeted dbt rebuild")
-    assert server.wait_run(model_run) == "SUCCESS"
+    for key in (LINT, PACKAGE, CART_MODEL, TRACKS_MODEL):
+        assert server.latest(*key)[0] == schema_run, key
     assert _after(server, OTHER_MODEL, t_edit) is None, "an unrelated dbt model was rebuilt"
+    _settled(server, "automation after the edit")  # the package is newer than the schema: nothing more
+    assert [r["runId"] for r in server.runs(t_edit)] == [schema_run]
 
     phase("edit")
 
@@ -192,8 +212,9 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
     wait_for(lambda: _idle(server), 300, "the rebuild to finish")
     t_revert = time.time()
     _edit(project, "The cart's unique identifier.", "Unique identifier of the cart.")
-    wait_for(lambda: _after(server, CART, t_revert), 300, "the reverted schema's materialisation")
-    wait_for(lambda: _after(server, CART_MODEL, t_revert), 300, "the rebuild after the revert")
+    revert_run, _ = wait_for(lambda: _after(server, CART, t_revert), 300, "the reverted schema's materialisation")
+    assert server.wait_run(revert_run) == "SUCCESS", server.failure_messages(revert_run)
+    assert server.latest(*CART_MODEL)[0] == revert_run, "the model was not rebuilt with its schema"
 
     phase("revert")
 
@@ -207,7 +228,12 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
     doc["description"] = "A customer applied a coupon."
     new_file.write_text(json.dumps(doc, indent=2))
     t_new = time.time()
-    wait_for(lambda: _after(server, NEW, t_new), 300, "the new schema's materialisation", interval=2)
+    new_run, _ = wait_for(lambda: _after(server, NEW, t_new), 300, "the new schema's materialisation", interval=2)
+    # first the package (and the reload) for the file the location did not know; then, once loaded,
+    # one run of the new schema with the lint report, the package and the models that read it
+    assert _selection(_run(server, new_run))[:3] == [NEW, LINT, PACKAGE]
+    assert TRACKS_MODEL in _selection(_run(server, new_run))
+    assert server.wait_run(new_run) == "SUCCESS", server.failure_messages(new_run)
 
     phase("new file")
 
@@ -220,9 +246,10 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
     failed = wait_for(lambda: [r for r in server.runs(t_break) if r["status"] == "FAILURE"
                                and any(a["path"] == CART for a in r["assetSelection"] or [])], 300, "the red run")
     assert "lint failed" in server.failure_messages(failed[0]["runId"])
+    assert CART_MODEL in _selection(failed[0])  # the run asked for the model: the blocking check stopped it
     _settled(server, "automation to settle")  # it does not rebuild the package or the models
     assert server.latest(*CART_MODEL) == model_before
-    assert _after(server, CART, t_break) is None
+    assert _after(server, CART, t_break) is None and _after(server, PACKAGE, t_break) is None
 
     phase("break")
 
@@ -231,8 +258,23 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
     (project / CART_FILE).write_text(original)
     fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 300, "the fixed schema's materialisation")
     assert server.wait_run(fixed_run) == "SUCCESS"
+    assert server.latest(*CART_MODEL)[0] == fixed_run
 
     phase("fix")
+
+    # A schema materialised by hand ("Materialize" in the UI): the automation sensor's condition
+    # sees it (one batched query) and rebuilds the lint report and the package.
+    t_hand = time.time()
+    hand = server.launch("__ASSET_JOB", LOCATION, asset_selection=[CART])
+    assert server.wait_run(hand) == "SUCCESS", server.failure_messages(hand)
+    auto_run, _ = wait_for(lambda: _after(server, PACKAGE, t_hand), 120, "automation to rebuild the package")
+    assert auto_run != hand and server.wait_run(auto_run) == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in _run(server, auto_run)["tags"]}
+    assert tags.get("dagster/sensor_name") == "reflekt_automation", tags
+    assert _selection(_run(server, auto_run)) == [LINT, PACKAGE]
+    _settled(server, "automation after the hand materialisation")  # once
+
+    phase("by hand")
 
     # Pushing is a separate job, a dry run unless asked: it reports the diff and writes nothing.
     push = server.launch("reflekt_push_segment", LOCATION)
