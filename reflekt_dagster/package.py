@@ -16,26 +16,39 @@ import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-
-from dagster_dbt import DbtCliResource
 
 KEEP = 5
 POINTER = "CURRENT"
+#: Beside each version's manifest: what loading needs of it (see reflekt_dagster.dbt.model_index).
+MODEL_INDEX = "reflekt_models.json"
 
 
-class OfflineDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, minus the ``dbt --version`` it runs to learn dbt's version:
-    that command asks pypi.org for the latest release, a call home from inside the job.
-    dbt-core runs in this very environment, so its version is read from the package."""
+@lru_cache(maxsize=1)
+def _offline_cli_class():
+    # dagster-dbt (and dbt-core with it) is imported only where dbt runs: importing it costs
+    # about 3 s of CPU, which loading the code location does not need.
+    from dagster_dbt import DbtCliResource
 
-    @cached_property
-    def _cli_version(self):
-        from dbt.version import __version__
-        from packaging import version
+    class OfflineDbtCliResource(DbtCliResource):
+        """dagster-dbt's resource, minus the ``dbt --version`` it runs to learn dbt's version:
+        that command asks pypi.org for the latest release, a call home from inside the job.
+        dbt-core runs in this very environment, so its version is read from the package."""
 
-        return version.parse(__version__)
+        @cached_property
+        def _cli_version(self):
+            from dbt.version import __version__
+            from packaging import version
+
+            return version.parse(__version__)
+
+    return OfflineDbtCliResource
+
+
+def offline_dbt_cli(**kwargs):
+    """An ``OfflineDbtCliResource`` (dagster-dbt's ``DbtCliResource`` that never calls home)."""
+    return _offline_cli_class()(**kwargs)
 
 
 def dbt_executable() -> str:
@@ -61,9 +74,22 @@ def package_hash(files: Mapping[str, str]) -> str:
 def dbt_parse(project_dir: Path, profiles_dir: Path | None) -> None:
     """``dbt parse`` (no warehouse connection) so ``target/manifest.json`` exists."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    cli = OfflineDbtCliResource(project_dir=str(project_dir), dbt_executable=dbt_executable(),
-                         profiles_dir=str(profiles_dir) if profiles_dir else None)
+    cli = offline_dbt_cli(project_dir=str(project_dir), dbt_executable=dbt_executable(),
+                          profiles_dir=str(profiles_dir) if profiles_dir else None)
     cli.cli(["parse", "--quiet"], target_path=project_dir / "target").wait()
+    write_model_index(project_dir)
+
+
+def write_model_index(folder: Path) -> dict:
+    """Write what loading needs of a parsed version's manifest (its models, their dependencies and
+    tests: ``target/reflekt_models.json``, about 2 % of the manifest), so loading never reads the
+    manifest itself."""
+    from reflekt_core.fsutil import atomic_write_text
+    from reflekt_dagster.dbt import model_index
+
+    index = model_index(json.loads((folder / "target" / "manifest.json").read_bytes()))
+    atomic_write_text(folder / "target" / MODEL_INDEX, json.dumps(index, sort_keys=True) + "\n", durable=False)
+    return index
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,21 @@ class PackageStore:
         manifest = current / "target" / "manifest.json" if current else None
         return manifest if manifest and manifest.is_file() else None
 
+    def model_index(self) -> dict | None:
+        """The current version's model index (``write_model_index``); None without a manifest.
+
+        A version prepared before the index existed is indexed from its manifest, in memory
+        (slower: the whole manifest is read; the next prepare writes the index)."""
+        from reflekt_dagster.dbt import model_index
+
+        manifest = self.manifest()
+        if manifest is None:
+            return None
+        try:
+            return json.loads((manifest.parent / MODEL_INDEX).read_bytes())
+        except (OSError, ValueError):
+            return model_index(json.loads(manifest.read_bytes()))
+
     def lineage(self) -> dict | None:
         """The current version's column lineage, or None (prepared before lineage was written)."""
         from reflekt_core.dbt.lineage import LINEAGE_FILE
@@ -113,6 +154,8 @@ class PackageStore:
         if created:
             write_package(files, folder)
             dbt_parse(folder, profiles_dir)
+        elif not (folder / "target" / MODEL_INDEX).is_file():
+            write_model_index(folder)
         atomic_write_text(self.root / POINTER, folder.name + "\n", durable=False)
         self.prune(keep={folder.name})
         return folder, created

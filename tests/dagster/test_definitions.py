@@ -20,7 +20,7 @@ def defs(demo_project):
     return build_definitions(demo_project, SOURCE, "segment", dbt_profiles_dir=demo_project / "dbt_profiles")
 
 
-def test_asset_keys_groups_owners_and_lineage(defs):
+def test_asset_keys_groups_owners_and_lineage(defs, demo_project):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in keys
@@ -45,8 +45,15 @@ def test_asset_keys_groups_owners_and_lineage(defs):
     assert graph.get(schema).automation_condition is None
     for key in (["reflekt", "dbt_package"], ["reflekt", "lint_report"]):
         assert graph.get(AssetKey(key)).automation_condition.get_label() == "missing or a schema updated"
-    # Column lineage: each staging column back to its raw column and the schema properties it carries
-    lineage = graph.get(model).metadata["dagster/column_lineage"].deps_by_column
+    # Column lineage: each staging column back to its raw column and the schema properties it carries.
+    # Only materialisations carry it (the UI reads it from there), so loading does not build it.
+    assert "dagster/column_lineage" not in graph.get(model).metadata
+    from reflekt_dagster.dbt import column_lineage
+    from reflekt_dagster.package import PackageStore
+    from reflekt_dagster.translator import ReflektTranslator
+
+    lineage = column_lineage(PackageStore.for_project(demo_project).lineage(), model.path[-1],
+                             ReflektTranslator()).deps_by_column
     order_10 = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_0"])
     assert {(d.asset_key, d.column_name) for d in lineage["coupon"]} == {(schema, "coupon"), (raw, "coupon")}
     assert (order_10, "total") in {(d.asset_key, d.column_name) for d in lineage["total"]}  # both versions
@@ -71,8 +78,14 @@ def test_materialise_the_whole_demo_graph(defs):
               (ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
     lint_checks = [c for (key, name), c in checks.items() if name == "lint"]
     assert len(lint_checks) == 10 and all(c.passed for c in lint_checks)
+    # one dbt_tests check per model, listing each of its dbt tests
     dbt_tests = [c for (key, name), c in checks.items() if key.startswith("stg_")]
-    assert len(dbt_tests) >= 50 and all(c.passed for c in dbt_tests)
+    assert {name for (key, name) in checks if key.startswith("stg_")} == {"dbt_tests"}
+    assert len(dbt_tests) >= 9 and all(c.passed for c in dbt_tests)
+    assert sum(c.metadata["tests"].value for c in dbt_tests) >= 50
+    order = checks[("stg_segment__order_completed", "dbt_tests")].metadata["test_results"].value
+    assert {"name": "unique_stg_segment__order_completed_event_id", "status": "pass", "severity": "ERROR",
+            "failures": 0} in order
     lint_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                      if m.asset_key == AssetKey(["reflekt", "lint_report"]))
     assert lint_meta["ok"].value is True and lint_meta["summary"].value["schemas"] == 10
@@ -84,6 +97,37 @@ def test_materialise_the_whole_demo_graph(defs):
     deps = model_meta["dagster/column_lineage"].value.deps_by_column["cart_id"]
     assert [(d.asset_key.to_user_string(), d.column_name) for d in deps] == [
         ("event_schemas/jaffle_shop/Cart_Viewed__v1_0", "cart_id"), ("raw/segment/cart_viewed", "cart_id")]
+
+
+@pytest.mark.slow
+def test_a_failing_dbt_test_fails_the_run_and_its_models_check_names_it(defs, demo_project):
+    """A cart view without its required cart_id: the model builds, its not_null test fails, so does the run."""
+    import duckdb
+    from dagster import AssetCheckKey, AssetSelection, Definitions, define_asset_job
+
+    model = AssetKey(["stg_segment__cart_viewed"])
+    job = Definitions.merge(defs, Definitions(jobs=[define_asset_job(
+        "one_model", selection=AssetSelection.assets(model))])).resolve_job_def("one_model")
+    with duckdb.connect(str(demo_project / "warehouse.duckdb")) as con:
+        con.execute("create table segment.cart_viewed_saved as select * from segment.cart_viewed")
+        con.execute("insert into segment.cart_viewed select * replace ('no-cart-' || id as id, null as cart_id) "
+                    "from segment.cart_viewed limit 1")
+    try:
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    finally:
+        with duckdb.connect(str(demo_project / "warehouse.duckdb")) as con:
+            con.execute("delete from segment.cart_viewed")
+            con.execute("insert into segment.cart_viewed select * from segment.cart_viewed_saved")
+            con.execute("drop table segment.cart_viewed_saved")
+    assert not result.success
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [model]
+    [check] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert AssetCheckKey(check.asset_key, check.check_name) == AssetCheckKey(model, "dbt_tests")
+    assert not check.passed and check.severity.value == "ERROR"
+    assert check.description == "1 of 4 dbt tests did not pass: not_null_stg_segment__cart_viewed_cart_id"
+    failed = [t for t in check.metadata["test_results"].value if t["status"] != "pass"]
+    assert [(t["name"], t["status"], t["failures"]) for t in failed] == [
+        ("not_null_stg_segment__cart_viewed_cart_id", "fail", 1)]
 
 
 def test_raw_tables_are_observed_and_their_drift_checks_run_on_their_own(defs):
