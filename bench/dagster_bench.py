@@ -124,7 +124,8 @@ def _materialise_all(defs, instance) -> None:
     translator = ReflektTranslator()
     metadata = {translator.schema_key(schema): {
         "version": schema.version, "schema_id": schema.id, "commit": "0" * 40, "author": "Bench <bench@example.com>",
-        "owners": ", ".join(translator.schema_owners(schema)) or "-", "properties": MetadataValue.md(render_schema(schema))}
+        "owners": ", ".join(translator.schema_owners(schema)) or "-",
+        "properties": MetadataValue.md(render_schema(schema))}
         for schema in iter_load(project.schemas_dir, iter_schema_files(project.schemas_dir), [])}
     graph = defs.resolve_asset_graph()
     materializable = graph.materializable_asset_keys

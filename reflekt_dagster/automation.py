@@ -140,19 +140,19 @@ class ModelIndex:
 
 
 def models_for(dbt_models, raw_schemas: Mapping[AssetKey, Sequence[AssetKey]], specs, package_key: AssetKey):
-    """The schemas sensor's ``models_for(changed_keys, deleted_keys)`` for this location: the
+    """The schemas sensor's ``models_for(changed_keys, deleted_keys, everything=False)`` for this location: the
     :class:`ModelIndex` of ``dbt_models`` (dagster-dbt's assets; None when no package is prepared,
     then no model is requested: the package run prepares it and reloads the location), built on
     first use so that loading the location does not pay for it."""
     index: list[ModelIndex] = []
 
-    def find(changed: list[AssetKey], deleted: list[AssetKey]) -> list[AssetKey]:
+    def find(changed: list[AssetKey], deleted: list[AssetKey], everything: bool = False) -> list[AssetKey]:
         if dbt_models is None:
             return []
         if not index:
             deps = {key: found for key, found in dbt_models.asset_deps.items() if package_key in found}
             index.append(ModelIndex(deps, raw_schemas, [e.key for e in specs.entries if e.schema is not None]))
-        return index[0].models_reading(changed, deleted)
+        return list(index[0].models) if everything else index[0].models_reading(changed, deleted)
 
     return find
 

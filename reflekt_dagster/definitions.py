@@ -79,7 +79,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     """
     from reflekt_core.cdp import get_layout
     from reflekt_core.profiles import declared_source_types
-    from reflekt_core.project import load_project
+    from reflekt_core.project import PROJECT_FILE, load_project
     from reflekt_core.warehouses import parse_source_ref
 
     options = options or DagsterOptions()
@@ -114,8 +114,9 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
                                    translator.dbt_package_key(), lint_report_key=translator.lint_report_key(),
                                    models_for=models_for(dbt_models if store.manifest() else None, raw_schemas,
                                                          specs, translator.dbt_package_key()),
-                                   target=schemas_sensor_target(translator), remote=options.schemas_remote,
-                                   branch=options.schemas_branch, interval=options.sensor_interval, running=auto),
+                                   config_path=project.dir / PROJECT_FILE, target=schemas_sensor_target(translator),
+                                   remote=options.schemas_remote, branch=options.schemas_branch,
+                                   interval=options.sensor_interval, running=auto),
                make_automation_sensor(automated_selection(translator), interval=options.automation_interval,
                                       running=auto)]
     pull_keys = [translator.registry_pull_key(r) for r in sorted(registries)]

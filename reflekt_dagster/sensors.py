@@ -26,24 +26,35 @@ def _status(running: bool) -> DefaultSensorStatus:
     return DefaultSensorStatus.RUNNING if running else DefaultSensorStatus.STOPPED
 
 
-def _split_cursor(cursor: str | None) -> tuple[str | None, list[str]]:
-    """(the git cursor, new files waiting for the location to load them)."""
+def _split_cursor(cursor: str | None) -> tuple[str | None, list[str], str | None]:
+    """(the git cursor, new files waiting for the location to load them, the project file's hash)."""
     if not cursor:
-        return None, []
+        return None, [], None
     data = json.loads(cursor)
     if "git" not in data:  # a cursor written before new files were tracked: the git cursor itself
-        return cursor, []
-    return data["git"], list(data.get("pending") or [])
+        return cursor, [], None
+    return data["git"], list(data.get("pending") or []), data.get("config")
 
 
-def _join_cursor(git: str, pending: list[str]) -> str:
-    return json.dumps({"git": git, "pending": sorted(set(pending))}, separators=(",", ":"))
+def _join_cursor(git: str, pending: list[str], config: str | None = None) -> str:
+    data = {"git": git, "pending": sorted(set(pending)), **({"config": config} if config is not None else {})}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _config_version(path: Path | None) -> str | None:
+    """The project file's blob hash ("" when it is missing), or None when not watched."""
+    if path is None:
+        return None
+    from reflekt_core.schemas.gitchanges import file_version
+
+    return file_version(path) or ""
 
 
 def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]], list[AssetKey]],
                         package_key: AssetKey, *, lint_report_key: AssetKey | None = None,
-                        models_for: Callable[[list[AssetKey], list[AssetKey]], list[AssetKey]] | None = None,
-                        target: AssetSelection | None = None, remote: str | None = None, branch: str | None = None,
+                        models_for: Callable[..., list[AssetKey]] | None = None,
+                        config_path: Path | None = None, target: AssetSelection | None = None,
+                        remote: str | None = None, branch: str | None = None,
                         name: str = "reflekt_schemas_sensor", interval: int = 30, running: bool = True):
     """Watch the schemas folder as git sees it (working tree, or ``remote``/``branch`` when given).
 
@@ -57,7 +68,9 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
 
     A deleted file, or a new one the location has not loaded yet, adds the reload tag: the
     package asks the webserver to reload the location. A new file waits in the cursor until a
-    tick finds its asset loaded; that tick runs it with its models.
+    tick finds its asset loaded; that tick runs it with its models. A change of the project file
+    (``config_path``, reflekt_project.yml) runs the lint report, the package and every model
+    (``models_for(..., everything=True)``), with the reload tag: which model reads what may change.
 
     The cursor is the last commit SHA plus the hashes of uncommitted schema files and the new
     files still waiting. The first tick records a baseline and launches nothing. No run key:
@@ -74,35 +87,41 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     def schemas_sensor(context: SensorEvaluationContext):
         from reflekt_core.schemas.gitchanges import detect_changes
 
-        git_cursor, pending = _split_cursor(context.cursor)
+        git_cursor, pending, config_seen = _split_cursor(context.cursor)
         try:
             found = detect_changes(schemas_dir, git_cursor, remote=remote, branch=branch)
         except ReflektError as exc:
             return SkipReason(str(exc))
+        config_now = _config_version(config_path)
         if found.baseline:
             return SensorResult(skip_reason=f"baseline recorded at {found.commit[:12] or 'no commit'}",
-                                cursor=_join_cursor(found.cursor, []))
+                                cursor=_join_cursor(found.cursor, [], config_now))
+        # a cursor from before the project file was watched records it without a run
+        config_changed = config_seen is not None and config_now is not None and config_now != config_seen
         deleted = sorted(c.rel_path for c in found.of_kind("deleted"))
         pending = [rel for rel in pending if rel not in deleted]
         loaded_now = [rel for rel in pending if keys_for_files([rel])]
         edited = [c.rel_path for c in found.changes if c.kind != "deleted"]
         unloaded = [rel for rel in edited if not keys_for_files([rel])]
         still = [rel for rel in pending if rel not in loaded_now and rel not in edited] + unloaded
-        cursor = _join_cursor(found.cursor, still)
+        cursor = _join_cursor(found.cursor, still, config_now)
         keys = keys_for_files(sorted(set(edited) | set(loaded_now)))
-        if not found.changes and not keys:
+        if not found.changes and not keys and not config_changed:
             return SensorResult(skip_reason="no schema file changed"
                                 + (f" ({len(still)} new file(s) wait for a reload)" if still else ""), cursor=cursor)
-        structural = bool(unloaded) or bool(deleted)
-        models = models_for(keys, keys_for_files(deleted)) if models_for is not None else []
+        structural = bool(unloaded) or bool(deleted) or config_changed
+        models = (models_for(keys, keys_for_files(deleted), everything=config_changed)
+                  if models_for is not None else [])
         run_selection = list(dict.fromkeys([*keys, *fixed, *models]))
         summary = ", ".join([*(f"{c.kind} {c.rel_path}" for c in found.changes[:20]),
                              *(f"loaded {rel}" for rel in loaded_now[:20])])
-        context.log.info(f"{len(found.changes)} schema file(s) changed, {len(loaded_now)} newly loaded: {summary}; "
-                         f"{len(models)} dbt model(s) to rebuild")
+        config_note = "; the project file changed" if config_changed else ""
+        context.log.info(f"{len(found.changes)} schema file(s) changed, {len(loaded_now)} newly loaded: {summary}"
+                         f"{config_note}; {len(models)} dbt model(s) to rebuild")
         tags = {"reflekt/commit": found.commit or "none", "reflekt/author": found.author or "unknown",
                 "reflekt/changed_files": str(len(found.changes)), "reflekt/models": str(len(models)),
                 **({"reflekt/new_files": str(len(loaded_now))} if loaded_now else {}),
+                **({"reflekt/config_changed": "true"} if config_changed else {}),
                 **({RELOAD_TAG: "true"} if structural else {})}
         return SensorResult(run_requests=[RunRequest(asset_selection=run_selection, tags=tags)], cursor=cursor)
 

@@ -206,7 +206,22 @@ def test_schemas_sensor_reports_edits_reverts_new_and_deleted_files(defs, demo_p
             "stg_segment__cart_viewed", "stg_segment__tracks"]
         assert loaded.run_requests[0].tags["reflekt/new_files"] == "1"
         assert _tick(reloaded, loaded.cursor).run_requests == []  # once
-        added = loaded
+        # the project file changed: which model reads what may have changed too, so every model
+        config = demo_project / "reflekt_project.yml"
+        config_text = config.read_text()
+        config.write_text(config_text + "\n# reviewed\n")
+        configured = _tick(reloaded, loaded.cursor)
+        graph = reloaded.resolve_asset_graph()
+        models = sorted(k.to_user_string() for k in graph.get_all_asset_keys()
+                        if graph.get(k).group_name == "dbt_staging")
+        assert len(models) >= 5
+        assert [k.to_user_string() for k in configured.run_requests[0].asset_selection] == [
+            "reflekt/lint_report", "reflekt/dbt_package", *models]
+        assert configured.run_requests[0].tags["reflekt/config_changed"] == "true"
+        assert _tick(reloaded, configured.cursor).run_requests == []
+        config.write_text(config_text)
+        added = _tick(reloaded, configured.cursor)
+        assert added.run_requests[0].tags["reflekt/config_changed"] == "true"
         new.unlink()
         (demo_project / "schemas/jaffle_shop/Cart_Viewed/1-0.json").unlink()
         deleted = _tick(reloaded, added.cursor)  # both Cart Viewed files: its model leaves the package
