@@ -30,9 +30,9 @@ LABEL = "missing or a schema updated"
 
 
 class SchemasUpdated(AutomationCondition[AssetKey]):
-    """True for an asset that is missing, or one of whose dependencies (the event schemas) was
-    materialised after the asset's own latest materialisation; false while a run of it is in
-    progress. Fires once per change: its cursor is the storage id of the newest dependency
+    """True for an asset that is missing (once its dependencies all exist), or one of whose
+    dependencies (the event schemas) was materialised after the asset's own latest
+    materialisation; false while a run of it is in progress. Fires once per change: its cursor is the storage id of the newest dependency
     materialisation it already requested a run for, so a run that fails is not relaunched every
     tick (the next schema change, or a materialisation by hand, tries again).
 
@@ -72,27 +72,31 @@ class SchemasUpdated(AutomationCondition[AssetKey]):
         # query; blocking_get_many answers from that cache, or batches what is missing into one query.
         records = AssetRecord.blocking_get_many(context.asset_graph_view, [key, *parents])
         own = _latest_materialisation(records[0])
-        newest = max((_latest_materialisation(r) or 0 for r in records[1:]), default=0)
-        wanted = stale(own, newest, handled)
+        deps = [_latest_materialisation(r) for r in records[1:]]
+        wanted = stale(own, max((d or 0 for d in deps), default=0), handled, deps_missing=None in deps)
         if wanted:
             in_progress = await context.asset_graph_view.compute_run_in_progress_subset(
                 key=key, from_subset=context.candidate_subset)
             wanted = in_progress.is_empty
         if not wanted:
             return AutomationResult(context=context, true_subset=context.get_empty_subset(), cursor=previous)
-        return AutomationResult(context=context, true_subset=context.candidate_subset, cursor=str(newest))
+        return AutomationResult(context=context, true_subset=context.candidate_subset,
+                                cursor=str(max((d or 0 for d in deps), default=0)))
 
 
 def _latest_materialisation(record) -> int | None:
     return record.asset_entry.last_materialization_storage_id if record is not None else None
 
 
-def stale(own: int | None, newest_dep: int, handled: int | None) -> bool:
+def stale(own: int | None, newest_dep: int, handled: int | None, deps_missing: bool = False) -> bool:
     """Should the asset run? ``own``: its latest materialisation's storage id (None: missing);
     ``newest_dep``: the newest materialisation among its dependencies (0: none); ``handled``: the
-    dependency materialisation a run was last requested for (None: never requested)."""
+    dependency materialisation a run was last requested for (None: never requested);
+    ``deps_missing``: some dependency was never materialised. A missing asset waits until its
+    dependencies exist (as ``eager()`` does), so a fresh instance does not build the package
+    before, or while, "Materialize all" does."""
     if own is None and handled is None:
-        return True
+        return not deps_missing
     return newest_dep > max(own or 0, handled or 0)
 
 

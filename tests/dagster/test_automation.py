@@ -46,7 +46,8 @@ def test_an_unknown_mapping_falls_back_to_every_model():
 
 
 def test_stale_decides_from_storage_ids():
-    assert stale(None, 0, None)            # missing, never requested
+    assert stale(None, 5, None)            # missing, never requested
+    assert not stale(None, 5, None, deps_missing=True)  # ... but it waits for its schemas, as eager() does
     assert not stale(None, 0, 0)           # missing, requested once already (that run failed)
     assert stale(None, 7, 0)               # ... and a schema changed since: try again
     assert not stale(10, 7, None)          # built after the newest schema: idle
@@ -75,7 +76,11 @@ def _requested(result) -> bool:
 
 def test_the_condition_missing_then_idle_then_a_schema_materialised_by_hand():
     instance = DagsterInstance.ephemeral()
-    first = evaluate_automation_conditions(defs=DEFS, instance=instance)
+    fresh = evaluate_automation_conditions(defs=DEFS, instance=instance)
+    assert not _requested(fresh)  # nothing exists yet: it waits for its schemas ("Materialize all" builds it)
+    for key in (A, B):
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=key))
+    first = evaluate_automation_conditions(defs=DEFS, instance=instance, cursor=fresh.cursor)
     assert _requested(first)  # missing
     again = evaluate_automation_conditions(defs=DEFS, instance=instance, cursor=first.cursor)
     assert not _requested(again)  # requested once; that run did not happen (failed): not every tick
@@ -108,6 +113,8 @@ def test_the_sensor_evaluates_it_in_the_code_location():
     instance = DagsterInstance.ephemeral()
     sensor = DEFS.resolve_sensor_def("reflekt_automation")
     repository = DEFS.get_repository_def()
+    for key in (A, B):
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=key))
     first = sensor.evaluate_tick(build_sensor_context(instance=instance, repository_def=repository))
     assert [r.asset_selection for r in first.run_requests] == [[PACKAGE]]
     for key in (A, B, PACKAGE):
