@@ -21,10 +21,11 @@ dependency: at 5,000 schemas the lint report's and the package's ``eager()`` alo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 from dagster import (AssetKey, AutomationCondition, AutomationConditionSensorDefinition, AutomationContext,
-                     AutomationResult, SkipReason)
+                     AutomationResult, BetaWarning, SkipReason)
 
 LABEL = "missing or a schema updated"
 
@@ -176,7 +177,9 @@ class QuietAutomationSensor(AutomationConditionSensorDefinition):
     def __init__(self, name: str, **kwargs):
         from dagster._core.definitions.sensor_definition import wrap_sensor_evaluation
 
-        super().__init__(name, **{**kwargs, "use_user_code_server": True})
+        with warnings.catch_warnings():  # use_user_code_server is a beta parameter
+            warnings.simplefilter("ignore", BetaWarning)
+            super().__init__(name, **{**kwargs, "use_user_code_server": True})
         evaluate = self._raw_fn
 
         def quiet(context):

@@ -11,7 +11,6 @@ two assets only, which catches schema materialisations made by hand.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -148,14 +147,10 @@ def make_automation_sensor(targets: Sequence[AssetKey] | AssetSelection | None =
     (``use_user_code_server``): Reflekt's condition is Python code the daemon cannot deserialise;
     a tick with no new event since the previous evaluation is skipped after one query
     (:class:`~reflekt_dagster.automation.QuietAutomationSensor`)."""
-    from dagster import BetaWarning
-
     from reflekt_dagster.automation import QuietAutomationSensor
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BetaWarning)
-        return QuietAutomationSensor(
-            "reflekt_automation", target=targets if targets is not None else AssetSelection.all(),
-            minimum_interval_seconds=interval, default_status=_status(running),
-            description="Rebuilds the lint report and the dbt package when an event schema was materialised "
-                        "outside the schemas sensor's runs (by hand), or when they are missing.")
+    return QuietAutomationSensor(
+        "reflekt_automation", target=targets if targets is not None else AssetSelection.all(),
+        minimum_interval_seconds=interval, default_status=_status(running),
+        description="Rebuilds the lint report and the dbt package when an event schema was materialised "
+                    "outside the schemas sensor's runs (by hand), or when they are missing.")

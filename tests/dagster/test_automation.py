@@ -130,3 +130,6 @@ def test_the_sensor_evaluates_it_in_the_code_location():
     assert idle.cursor == evaluated.cursor
     instance.report_runless_asset_event(AssetMaterialization(asset_key=A))
     assert [r.asset_selection for r in tick(idle.cursor).run_requests] == [[PACKAGE]]
+    # Dagster copies sensors when it rewrites their metadata: the copy still skips idle ticks
+    copied = sensor.with_attributes(metadata={"team": "data"})
+    assert type(copied) is type(sensor) and copied.sensor_type == sensor.sensor_type
