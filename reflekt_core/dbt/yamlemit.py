@@ -48,20 +48,25 @@ def _scalar(value: Any, text: Callable[[str], str]) -> str:
 
 
 def _emit(value: Any, indent: int, out: list[str], text: Callable[[str], str], lead: str | None = None) -> None:
-    """Block lines of a dict or list; ``lead`` replaces the indent of the first line (``"- "`` of a list item)."""
+    """Block lines of a dict or list; ``lead`` replaces the indent of the first line (``"- "`` of a list item).
+    (Strings, nearly every key and value, are written without the detour through :func:`_inline`.)"""
     pad = " " * indent
     if isinstance(value, dict):
         for key, item in value.items():
-            head = f"{pad if lead is None else lead}{_scalar(key, text)}:"
+            head = f"{pad if lead is None else lead}{text(key) if type(key) is str else _scalar(key, text)}:"
             lead = None
-            if isinstance(item, (dict, list)) and item:
+            if type(item) is str:
+                out.append(f"{head} {text(item)}")
+            elif isinstance(item, (dict, list)) and item:
                 out.append(head)
                 _emit(item, indent + 2, out, text)
             else:
                 out.append(f"{head} {_inline(item, text)}")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, dict) and item:
+            if type(item) is str:
+                out.append(f"{pad}- {text(item)}")
+            elif isinstance(item, dict) and item:
                 _emit(item, indent + 2, out, text, lead=f"{pad}- ")
             elif isinstance(item, list) and item:
                 out.append(f"{pad}-")
