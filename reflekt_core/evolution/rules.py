@@ -63,7 +63,9 @@ def _required(node: dict) -> set[str]:
 
 
 def _at(pointer: str, *tokens: Any) -> str:
-    return pointer + "".join(f"/{escape(str(t))}" for t in tokens)
+    for token in tokens:
+        pointer = f"{pointer}/{escape(str(token))}"
+    return pointer
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -336,8 +338,9 @@ def numeric_bounds(old: dict, new: dict, ptr: str, cmp) -> Iterator[Found]:
     """
     for lower, inc, exc, pick in ((True, "minimum", "exclusiveMinimum", _tightest_lower),
                                   (False, "maximum", "exclusiveMaximum", _tightest_upper)):
-        yield from _bound_change(inc, _pointer_for(ptr, old, new, inc, exc),
-                                 _bound(old, inc, exc, pick), _bound(new, inc, exc, pick), lower)
+        before, after = _bound(old, inc, exc, pick), _bound(new, inc, exc, pick)
+        if before is not None or after is not None:  # neither: no change, no pointer to make
+            yield from _bound_change(inc, _pointer_for(ptr, old, new, inc, exc), before, after, lower)
     before, after = old.get("multipleOf"), new.get("multipleOf")
     if before == after or not (_is_num(before) or _is_num(after)):
         return
@@ -357,7 +360,8 @@ def _int_bounds(old: dict, new: dict, ptr: str, pairs) -> Iterator[Found]:
         for keyword, lower in ((low, True), (high, False)):
             before = (old[keyword], False) if _is_num(old.get(keyword)) else None
             after = (new[keyword], False) if _is_num(new.get(keyword)) else None
-            yield from _bound_change(keyword, _at(ptr, keyword), before, after, lower)
+            if before is not None or after is not None:  # neither: no change, no pointer to make
+                yield from _bound_change(keyword, _at(ptr, keyword), before, after, lower)
 
 
 @change_rule("bounds.length", "minLength", "maxLength")
