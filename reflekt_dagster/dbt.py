@@ -2,9 +2,9 @@
 
 dbt sources map to raw-table assets, and each raw table depends on the event schemas that
 describe it, so lineage reads event schema -> raw table -> staging model. Every model also
-depends on ``reflekt/dbt_package`` (it must not run before the package is written) and on the
-schemas of its raw table. Models carry no automation condition: the schemas sensor's run for a
-change includes exactly the models that read the changed schemas (reflekt_dagster.automation).
+depends on ``reflekt/dbt_package`` (it must not run before the package is written). Models
+carry no automation condition: the schemas sensor's run for a change includes exactly the models
+that read the changed schemas (reflekt_dagster.automation, through the raw tables).
 
 Loading reads the *model index* the prepare step writes beside the manifest
 (``target/reflekt_models.json``: each model's key inputs, columns, dependencies and test count),
@@ -111,9 +111,8 @@ def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTr
 
 # --- specs ---------------------------------------------------------------------------------------
 
-def model_specs(index: Mapping[str, Any], translator: ReflektTranslator,
-                raw_schemas: Mapping[AssetKey, list[AssetKey]]) -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
-    """One asset spec per model (after the package, its raw tables and their schemas) and one
+def model_specs(index: Mapping[str, Any], translator: ReflektTranslator) -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
+    """One asset spec per model (after the package and its raw tables) and one
     ``dbt_tests`` check per model that has tests.
 
     Column lineage is not part of the definition: Dagster's UI reads ``dagster/column_lineage``
@@ -123,11 +122,15 @@ def model_specs(index: Mapping[str, Any], translator: ReflektTranslator,
     key_of = {m["unique_id"]: AssetKey(m["key"]) for m in index["models"]}
     package = translator.dbt_package_key()
     specs, checks = [], []
+    # Groups the lineage view can draw: past max_group_size models, split by their raw table's name.
+    table_of = {m["unique_id"]: m["sources"][0][1] if m["sources"] else m["name"] for m in index["models"]}
+    split = translator.group_split(list(table_of.values()))
     for model in index["models"]:
         key = key_of[model["unique_id"]]
         raws = [translator.raw_table_key(source, table) for source, table in model["sources"]]
-        schemas = [s for raw in raws for s in raw_schemas.get(raw, [])]
-        deps = list(dict.fromkeys([*raws, *(key_of[p] for p in model["models"] if p in key_of), package, *schemas]))
+        # Not the schemas themselves: lineage reaches them through the raw tables, and the schemas
+        # sensor finds a schema's models from the raw tables too (5,000 fewer inputs at 5,000 schemas).
+        deps = list(dict.fromkeys([*raws, *(key_of[p] for p in model["models"] if p in key_of), package]))
         metadata: dict[str, Any] = {
             UNIQUE_ID: model["unique_id"], "dagster/storage_kind": adapter,
             "dagster-dbt/materialization_type": model["materialized"]}
@@ -137,8 +140,10 @@ def model_specs(index: Mapping[str, Any], translator: ReflektTranslator,
             metadata["dagster/column_schema"] = TableSchema(columns=[
                 TableColumn(name=name, type=kind, description=text or None) for name, kind, text in model["columns"]])
         description = model["description"] or f"dbt model {model['name']}"
+        suffix = split[table_of[model["unique_id"]]]
         specs.append(AssetSpec(
-            key=key, deps=deps, group_name=GROUP, kinds={"dbt", adapter}, code_version=model["code_version"],
+            key=key, deps=deps, group_name=f"{GROUP}_{suffix}" if suffix else GROUP, kinds={"dbt", adapter},
+            code_version=model["code_version"],
             description=f"{description}\n\ndbt model `{model['name']}` ({model['path']}).",
             metadata=metadata, skippable=True))
         if model["tests"]:
@@ -160,7 +165,7 @@ def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, trans
     index = store.model_index()
     if index is None:
         return _unprepared_asset(translator)
-    specs, checks = model_specs(index, translator, raw_schemas)
+    specs, checks = model_specs(index, translator)
     loaded = {AssetKey(m["key"]): m for m in index["models"]}
 
     # allow_arbitrary_check_specs: every check targets one of these models; Dagster's own check of that is

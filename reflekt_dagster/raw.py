@@ -89,7 +89,9 @@ def build_raw_table_assets(raw: RawSource, translator: ReflektTranslator):
     from reflekt_core.warehouses import parse_source_ref
 
     ref = parse_source_ref(raw.source)
-    specs = [AssetSpec(key=key, deps=deps, group_name="raw_events", kinds={"table"},
+    split = translator.group_split([table for table, _ in raw.tables.values()])  # drawable groups
+    specs = [AssetSpec(key=key, deps=deps, group_name=f"raw_events_{split[table]}" if split[table] else "raw_events",
+                       kinds={"table"},
                        metadata={"dagster/table_name": f"{ref.database}.{ref.schema}.{table}", "source": raw.source},
                        description=f"Raw events the CDP loads into {raw.source} (observed, never materialised).")
              for key, (table, deps) in raw.tables.items()]

@@ -51,13 +51,21 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
                 for e in errors if e.rel_path]
     entries.sort(key=lambda e: e.rel_path)
     plan_sizes = Counter(e.rel_path.split("/")[0] for e in entries)
+    # Groups the lineage view can draw: a plan's events split by name prefix past max_group_size files.
+    events: dict[str, list[str]] = {}
+    for entry in entries:
+        parts = entry.rel_path.split("/")
+        events.setdefault(parts[0], []).append(parts[-2] if len(parts) > 2 else parts[-1])
+    splits = {plan: translator.group_split(names) for plan, names in events.items()}
     result = SchemaSpecs(entries)
     for entry in entries:
         schema = entry.schema
+        parts = entry.rel_path.split("/")
+        plan, split = parts[0], splits[parts[0]][parts[-2] if len(parts) > 2 else parts[-1]]
         result.specs.append(AssetSpec(
             key=entry.key,
-            group_name=(translator.schema_group(schema, plan_sizes[entry.rel_path.split("/")[0]]) if schema else
-                        translator.schema_path_group(entry.rel_path, plan_sizes[entry.rel_path.split("/")[0]])),
+            group_name=(translator.schema_group(schema, plan_sizes[plan], split) if schema else
+                        translator.schema_path_group(entry.rel_path, plan_sizes[plan], split)),
             owners=translator.schema_owners(schema) if schema else [],
             tags=translator.schema_tags(schema) if schema else {},
             description=translator.schema_description(schema) if schema else f"schemas/{entry.rel_path} (unreadable)",

@@ -43,15 +43,29 @@ def test_model_index_and_specs_one_dbt_tests_check_per_model_with_tests():
     assert cart["table"] == "wh.staging.stg_cart" and cart["columns"] == [["cart_id", "varchar", "The cart."]]
     translator = ReflektTranslator()
     raw = translator.raw_table_key("segment", "cart_viewed")
-    schema = AssetKey(["event_schemas", "p", "Cart_Viewed__v1_0"])
-    specs, checks = model_specs(index, translator, {raw: [schema]})
+    specs, checks = model_specs(index, translator)
     by_key = {s.key: s for s in specs}
     cart_spec, tracks_spec = by_key[AssetKey(["stg_cart"])], by_key[AssetKey(["stg_tracks"])]
-    assert {d.asset_key for d in cart_spec.deps} == {raw, translator.dbt_package_key(), schema}
+    assert {d.asset_key for d in cart_spec.deps} == {raw, translator.dbt_package_key()}  # schemas via raw
     assert AssetKey(["stg_cart"]) in {d.asset_key for d in tracks_spec.deps}
     assert cart_spec.metadata["dagster/table_name"] == "wh.staging.stg_cart"
     assert cart_spec.kinds == {"dbt", "duckdb"} and cart_spec.group_name == "dbt_staging"
     assert [(c.asset_key, c.name, c.blocking) for c in checks] == [(AssetKey(["stg_cart"]), DBT_TESTS_CHECK, True)]
+
+
+def test_big_groups_split_by_name_prefix_so_the_lineage_view_can_draw_them():
+    from reflekt_dagster.translator import prefix_split
+
+    names = ["Signup"] * 2 + ["Shared", "Started", "Page"]
+    assert prefix_split(names, 10) == {n: "" for n in names}  # fits: one group
+    assert prefix_split([n.lower() for n in names], 2, names) == {"Signup": "si", "Shared": "sh", "Started": "st",
+                                                                  "Page": "p"}
+
+    class Small(ReflektTranslator):
+        max_group_size = 1
+
+    specs, _ = model_specs(model_index(MANIFEST), Small())
+    assert sorted(s.group_name for s in specs) == ["dbt_staging_c", "dbt_staging_s"]
 
 
 MODELS = {AssetKey([n]): {"name": n, "unique_id": f"model.p.{n}", "tests": t}
