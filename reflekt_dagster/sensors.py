@@ -52,7 +52,7 @@ def _config_version(path: Path | None) -> str | None:
 def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]], list[AssetKey]],
                         package_key: AssetKey, *, lint_report_key: AssetKey | None = None,
                         models_for: Callable[..., list[AssetKey]] | None = None,
-                        config_path: Path | None = None, target: AssetSelection | None = None,
+                        config_path: Path | None = None, target=None,
                         remote: str | None = None, branch: str | None = None,
                         name: str = "reflekt_schemas_sensor", interval: int = 30, running: bool = True):
     """Watch the schemas folder as git sees it (working tree, or ``remote``/``branch`` when given).
@@ -74,6 +74,10 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     The cursor is the last commit SHA plus the hashes of uncommitted schema files and the new
     files still waiting. The first tick records a baseline and launches nothing. No run key:
     the cursor alone decides what is new, so a revert or a fix to an earlier content is a new change.
+
+    ``target`` is an asset selection, or a job over those assets: a selection makes Dagster build
+    one more job over it (at 5,000 schemas a job over most assets costs seconds of every load
+    and a third of the UI's snapshot), so the code location passes its ``reflekt_full_refresh`` job.
     """
     where = f"{remote}/{branch}" if remote else "the working tree"
     fixed = [k for k in (lint_report_key, package_key) if k is not None]

@@ -48,6 +48,7 @@ def test_asset_keys_groups_owners_and_lineage(defs, demo_project):
     # Column lineage: each staging column back to its raw column and the schema properties it carries.
     # Only materialisations carry it (the UI reads it from there), so loading does not build it.
     assert "dagster/column_lineage" not in graph.get(model).metadata
+    assert "dagster/column_schema" not in graph.get(model).metadata  # nor its columns: both are on materialisations
     from reflekt_dagster.dbt import column_lineage
     from reflekt_dagster.package import PackageStore
     from reflekt_dagster.translator import ReflektTranslator
@@ -94,6 +95,7 @@ def test_materialise_the_whole_demo_graph(defs):
     assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
     model_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                       if m.asset_key == AssetKey(["stg_segment__cart_viewed"]))
+    assert "cart_id" in [c.name for c in model_meta["dagster/column_schema"].value.columns]  # not in the definition
     deps = model_meta["dagster/column_lineage"].value.deps_by_column["cart_id"]
     assert [(d.asset_key.to_user_string(), d.column_name) for d in deps] == [
         ("event_schemas/jaffle_shop/Cart_Viewed__v1_0", "cart_id"), ("raw/segment/cart_viewed", "cart_id")]
