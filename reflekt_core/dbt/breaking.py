@@ -4,7 +4,8 @@ A column of one version's staging model that the next version removes, or declar
 another type, breaks whatever reads it when dependants move to the new model: each is a
 ``breaking_change`` drift item naming both models and the column. The classification is
 :func:`reflekt_core.evolution.classify`; only its breaking changes that remove a property or
-change its type are column breaks.
+change its type are column breaks, so a pair of versions where no column is gone or retyped
+(most pairs: compatible versions) is not classified at all.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def _between(before, after, layout, flat_properties, json_type, columns: dict[st
     old_by_pointer: dict[str, object] = {}
     for prop in old_props:
         old_by_pointer.setdefault(prop.pointer, prop)
+    if old_cols <= new_cols and not any(
+            pointer in old_by_pointer and column_of(old_by_pointer[pointer].path) in old_cols
+            and json_type(old_by_pointer[pointer].node) != json_type(prop.node) for pointer, prop in new_props.items()):
+        return  # no column gone and none retyped: no change classify could find breaks a column
     label = f"from {before.schema.version} to {after.schema.version}"
     seen: set[str] = set()
     for change in classify(before.schema.doc, after.schema.doc):

@@ -51,3 +51,21 @@ def test_compatible_versions_and_same_column_type_narrowings_are_not_breaking_co
     narrowed = {**PROPS, "total": {"type": "integer", "description": "Total."}}  # a breaking narrowing
     found = _drift(tmp_path, narrowed)
     assert [(d.column, d.kind) for d in found] == [("total", "breaking_change")]
+
+
+def test_only_version_pairs_that_lose_or_retype_a_column_are_classified(tmp_path, monkeypatch):
+    import reflekt_core.dbt.breaking as breaking
+
+    pairs = []
+
+    def counting(old, new):
+        pairs.append((old["self"]["version"], new["self"]["version"]))
+        return real(old, new)
+
+    real = breaking.classify
+    monkeypatch.setattr(breaking, "classify", counting)
+    compatible = {**PROPS, "gift": {"type": "boolean", "description": "Gift."},
+                  "coupon": {"type": "string", "description": "Coupon.", "maxLength": 8}}  # breaking, no column break
+    assert _drift(tmp_path / "a", compatible) == [] and pairs == []
+    found = _drift(tmp_path / "b", {**PROPS, "coupon": None})
+    assert [d.column for d in found] == ["coupon"] and pairs == [("1-0", "2-0")]
