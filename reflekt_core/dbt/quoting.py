@@ -32,7 +32,7 @@ def quoted_words(engine: str | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=None)  # the same names recur in every model, its docs and its tests
+@lru_cache(maxsize=1 << 16)  # names recur in every model, docs file and test; bounded for long-lived processes
 def needs_quoting(name: str, engine: str | None = None) -> bool:
     """True when ``name`` unquoted would be misread (keyword, function-like name, leading
     digit, or a character outside ``[a-z0-9_]``) on ``engine``, or on any engine when None."""

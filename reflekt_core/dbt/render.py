@@ -37,7 +37,7 @@ def _yaml_text(text: str) -> str:
     return string(text) if isinstance(text, Jinja) else _escaped(text)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1 << 16)  # bounded: a long-lived (Dagster) process builds again and again
 def _escaped(text: str) -> str:
     return string(jinja_text(text))
 

@@ -27,7 +27,7 @@ _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1 << 16)  # bounded: a long-lived (Dagster) process builds again and again
 def string(text: str) -> str:
     """A string as a YAML scalar: plain when YAML reads it back as this string, else a JSON string."""
     if _PLAIN.match(text) and text.lower() not in _YAML_WORDS:
