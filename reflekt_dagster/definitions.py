@@ -37,13 +37,14 @@ from reflekt_dagster.raw import build_raw_table_assets, raw_source, source_label
 from reflekt_dagster.executor import make_executor
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
-from reflekt_dagster.schedules import make_full_refresh_job, make_registry_pull_schedule, make_registry_push_job
+from reflekt_dagster.schedules import make_registry_pull_schedule, make_registry_push_job
 from reflekt_dagster.automation import models_for
 from reflekt_dagster.sensors import automated_selection, make_automation_sensor, make_schemas_sensor
 from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
 from reflekt_dagster.translator import ReflektTranslator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # Dagster's job over every asset
 PUSHABLE = ("segment", "avo", "iglu")
 
 
@@ -109,12 +110,14 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     dbt_models = build_dbt_model_assets(store, profiles_dir, translator, raw_schemas, automation=auto)
     package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
                                       loaded.name if loaded else None, automation=auto)
-    full_refresh = make_full_refresh_job()  # also the schemas sensor's job: no anonymous job over the same assets
+    # The schemas sensor's runs are runs of Dagster's implicit asset job (what "Materialize" launches):
+    # a sensor on an asset selection, or a second job over every asset, made Dagster build and
+    # snapshot one more job over the whole graph (seconds of every load at 5,000 schemas).
     sensors = [make_schemas_sensor(project.schemas_dir, lambda files: schema_keys_for_files(specs, files),
                                    translator.dbt_package_key(), lint_report_key=translator.lint_report_key(),
                                    models_for=models_for(dbt_models if store.manifest() else None, raw_schemas,
                                                          specs, translator.dbt_package_key()),
-                                   config_path=project.dir / PROJECT_FILE, target=full_refresh,
+                                   config_path=project.dir / PROJECT_FILE, target=IMPLICIT_ASSET_JOB,
                                    remote=options.schemas_remote, branch=options.schemas_branch,
                                    interval=options.sensor_interval, running=auto),
                make_automation_sensor(automated_selection(translator), interval=options.automation_interval,
@@ -136,7 +139,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
                 *[observable for observable, _ in raw_assets]],
         asset_checks=[drift for _, drift in raw_assets],
         sensors=sensors, schedules=schedules, resources=resources, executor=make_executor(options.executor),
-        jobs=[full_refresh, *[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE]])
+        jobs=[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE])
 
 
 def _registries_from_env() -> dict[str, RegistryResource]:

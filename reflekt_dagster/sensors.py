@@ -75,16 +75,19 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     files still waiting. The first tick records a baseline and launches nothing. No run key:
     the cursor alone decides what is new, so a revert or a fix to an earlier content is a new change.
 
-    ``target`` is an asset selection, or a job over those assets: a selection makes Dagster build
-    one more job over it (at 5,000 schemas a job over most assets costs seconds of every load
-    and a third of the UI's snapshot), so the code location passes its ``reflekt_full_refresh`` job.
+    ``target`` is an asset selection, or the name of a job over those assets: a selection makes
+    Dagster build one more job over it (at 5,000 schemas a job over most assets costs seconds of
+    every load and a third of the UI's snapshot), so the code location passes the name of
+    Dagster's implicit asset job, ``__ASSET_JOB``.
     """
     where = f"{remote}/{branch}" if remote else "the working tree"
     fixed = [k for k in (lint_report_key, package_key) if k is not None]
     selection = target if target is not None else (AssetSelection.key_prefixes(["event_schemas"])
                                                     | AssetSelection.assets(*fixed))
 
-    @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running), target=selection,
+    job_target = {"job_name": selection} if isinstance(selection, str) else {"target": selection}
+
+    @sensor(name=name, minimum_interval_seconds=interval, default_status=_status(running), **job_target,
             description=f"Watches schemas/ in {where} (git); each change set is one run: the changed schemas, "
                         "the lint report, the dbt package and the dbt models that read them.")
     def schemas_sensor(context: SensorEvaluationContext):
