@@ -81,6 +81,7 @@ def main(sizes: list[int]) -> None:
             outs = [base / f"reflekt-bench-pkg{size}-{n}" for n in range(3)]
             for old in outs:
                 shutil.rmtree(old, ignore_errors=True)
+                old.with_name(f"{old.name}.drift.json").unlink(missing_ok=True)
             load = os.getloadavg()[0]
             first = [run(project, project / "catalog.json", out) for out in outs]
             again = [run(project, project / "catalog.json", outs[0]) for _ in range(3)]
@@ -90,6 +91,7 @@ def main(sizes: list[int]) -> None:
                   flush=True)
             for old in outs:
                 shutil.rmtree(old, ignore_errors=True)
+                old.with_name(f"{old.name}.drift.json").unlink(missing_ok=True)  # written beside the package
 
 
 if __name__ == "__main__":
