@@ -71,8 +71,8 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     (``config_path``, reflekt_project.yml) runs the lint report, the package and every model
     (``models_for(..., everything=True)``), with the reload tag: which model reads what may change.
 
-    The cursor is the last commit SHA plus the hashes of uncommitted schema files and the new
-    files still waiting. The first tick records a baseline and launches nothing. No run key:
+    The cursor is the last commit SHA plus the hashes of uncommitted schema files, the new
+    files still waiting and the project file's hash. The first tick records a baseline and launches nothing. No run key:
     the cursor alone decides what is new, so a revert or a fix to an earlier content is a new change.
 
     ``target`` is an asset selection, or the name of a job over those assets: a selection makes

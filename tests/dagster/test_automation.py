@@ -97,6 +97,17 @@ def test_the_condition_missing_then_idle_then_a_schema_materialised_by_hand():
     assert not _requested(evaluate_automation_conditions(defs=DEFS, instance=instance, cursor=once.cursor))
 
 
+def test_one_batched_asset_record_query_per_evaluation(monkeypatch):
+    instance = DagsterInstance.ephemeral()
+    for key in (A, B, PACKAGE, B):
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=key))
+    calls: list[int] = []
+    real = instance.get_asset_records
+    monkeypatch.setattr(instance, "get_asset_records", lambda keys=None: calls.append(len(keys or [])) or real(keys))
+    assert _requested(evaluate_automation_conditions(defs=DEFS, instance=instance))
+    assert calls == [3]  # the package and both schemas, in one query (Dagster's prefetch); none per schema
+
+
 def test_not_while_a_run_of_it_is_in_progress():
     instance = DagsterInstance.ephemeral()
     for key in (A, B, PACKAGE):
