@@ -15,8 +15,8 @@ dependency: at 5,000 schemas the lint report's and the package's ``eager()`` alo
   already makes to prefetch the records of the evaluated assets and their parents), instead of
   evaluating a condition per dependency. It catches schema materialisations made by hand;
 - that prefetch still reads (and deserialises) one asset record per schema, about 0.3 ms each,
-  so :class:`QuietAutomationSensor` skips the whole evaluation when the event log has not moved
-  since the previous one: an idle tick is one ``max(id)`` query.
+  so :class:`QuietAutomationSensor` skips the whole evaluation when nothing was materialised and
+  no run ended since the previous one: an idle tick is one ``max(id)`` query.
 """
 
 from __future__ import annotations
@@ -166,12 +166,14 @@ class QuietAutomationSensor(AutomationConditionSensorDefinition):
     """Dagster's automation sensor, evaluated in the code location, that skips a tick when no
     event was written since the previous evaluation.
 
-    Every condition Reflekt uses (:class:`SchemasUpdated`) changes only with new events
-    (materialisations, planned materialisations, run ends), never with the clock, so a tick whose
-    event log is where the previous evaluation left it would request nothing; it is skipped
-    after one ``max(id)`` query instead of prefetching an asset record per schema. The previous
-    evaluation's event id is read from the sensor's own cursor (each condition cursor keeps the
-    ``last_event_id`` it was evaluated at), so nothing else is stored.
+    Reflekt's condition (:class:`SchemasUpdated`) can only turn true after a materialisation
+    (of a schema, or of the asset itself) or after a run ends (a run of the asset is no longer in
+    progress), never with the clock. So a tick with neither since the previous evaluation would
+    request nothing: it is skipped after at most a few indexed queries (the event log's newest
+    id, then the first materialisation or run end after the previous evaluation's id) instead
+    of prefetching an asset record per schema. Observations, check results and logs do not wake
+    it. The previous evaluation's event id is read from the sensor's own cursor (each condition
+    cursor keeps the ``last_event_id`` it was evaluated at), so nothing else is stored.
     """
 
     def __init__(self, name: str, **kwargs):
@@ -184,8 +186,9 @@ class QuietAutomationSensor(AutomationConditionSensorDefinition):
 
         def quiet(context):
             previous = _previous_event_id(context.cursor, context.repository_def)
-            if previous is not None and context.instance.event_log_storage.get_maximum_record_id() == previous:
-                return SkipReason(f"no event since the previous evaluation (event id {previous})")
+            if previous is not None and not _relevant_events_since(context.instance.event_log_storage, previous):
+                return SkipReason(f"no materialisation and no run ended since the previous evaluation "
+                                  f"(event id {previous})")
             return evaluate(context)
 
         # the wrapped function Dagster calls for a tick (SensorDefinition.evaluate_tick)
@@ -198,6 +201,18 @@ class QuietAutomationSensor(AutomationConditionSensorDefinition):
             default_status=self.default_status, minimum_interval_seconds=self.minimum_interval_seconds,
             description=self.description, metadata=metadata if metadata is not None else self._metadata,
             emit_backfills=self._emit_backfills, default_condition=self._default_condition)
+
+
+def _relevant_events_since(storage, event_id: int) -> bool:
+    """Was anything materialised, or did a run end, after ``event_id``?"""
+    from dagster import DagsterEventType, EventRecordsFilter
+
+    if storage.get_maximum_record_id() == event_id:
+        return False
+    return any(storage.get_event_records(EventRecordsFilter(event_type=kind, after_cursor=event_id), limit=1,
+                                         ascending=True)
+               for kind in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.RUN_SUCCESS,
+                            DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED))
 
 
 def _previous_event_id(cursor: str | None, repository_def) -> int | None:

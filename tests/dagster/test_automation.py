@@ -3,8 +3,8 @@ the lint report and the package (missing, a schema materialised since, idle, in 
 
 from __future__ import annotations
 
-from dagster import (AssetKey, AssetMaterialization, AssetSelection, AssetSpec, DagsterInstance, Definitions,
-                     MaterializeResult, build_sensor_context, evaluate_automation_conditions, multi_asset)
+from dagster import (AssetKey, AssetMaterialization, AssetObservation, AssetSelection, AssetSpec, DagsterInstance,
+                     Definitions, MaterializeResult, build_sensor_context, evaluate_automation_conditions, multi_asset)
 
 from dagster._core.execution.api import create_execution_plan
 from dagster._core.storage.dagster_run import DagsterRunStatus
@@ -134,13 +134,37 @@ def test_the_sensor_evaluates_it_in_the_code_location():
         return sensor.evaluate_tick(build_sensor_context(instance=instance, repository_def=repository, cursor=cursor))
 
     evaluated = tick(first.cursor)  # new events: a full evaluation, which requests nothing
-    assert evaluated.run_requests == [] and "no event" not in (evaluated.skip_message or "")
+    assert evaluated.run_requests == [] and "since the previous" not in (evaluated.skip_message or "")
     assert len(evaluated.cursor) < 2000
     idle = tick(evaluated.cursor)  # nothing written since: skipped after one query
-    assert idle.run_requests == [] and "no event since the previous evaluation" in idle.skip_message
+    assert idle.run_requests == [] and "since the previous evaluation" in idle.skip_message
     assert idle.cursor == evaluated.cursor
+    instance.report_runless_asset_event(AssetObservation(asset_key=A))  # an observation cannot make it true
+    observed = tick(idle.cursor)
+    assert observed.run_requests == [] and "since the previous evaluation" in observed.skip_message
     instance.report_runless_asset_event(AssetMaterialization(asset_key=A))
     assert [r.asset_selection for r in tick(idle.cursor).run_requests] == [[PACKAGE]]
     # Dagster copies sensors when it rewrites their metadata: the copy still skips idle ticks
     copied = sensor.with_attributes(metadata={"team": "data"})
     assert type(copied) is type(sensor) and copied.sensor_type == sensor.sensor_type
+
+
+def test_the_sensor_wakes_up_when_the_run_it_waited_for_ends():
+    instance = DagsterInstance.ephemeral()
+    sensor = DEFS.resolve_sensor_def("reflekt_automation")
+    repository = DEFS.get_repository_def()
+
+    def tick(cursor):
+        return sensor.evaluate_tick(build_sensor_context(instance=instance, repository_def=repository, cursor=cursor))
+
+    for key in (A, B, PACKAGE):
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=key))
+    settled = tick(None)
+    job = DEFS.resolve_implicit_global_asset_job_def().get_subset(asset_selection={PACKAGE})
+    run = instance.create_run_for_job(job, execution_plan=create_execution_plan(job),
+                                      asset_selection=frozenset({PACKAGE}), status=DagsterRunStatus.STARTED)
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=A))  # by hand, while the package runs
+    waiting = tick(settled.cursor)
+    assert waiting.run_requests == []  # in progress
+    instance.report_run_failed(run)  # the run ends without the package: a run end wakes the sensor
+    assert [r.asset_selection for r in tick(waiting.cursor).run_requests] == [[PACKAGE]]
