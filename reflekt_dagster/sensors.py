@@ -72,8 +72,9 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     (``models_for(..., everything=True)``), with the reload tag: which model reads what may change.
 
     The cursor is the last commit SHA plus the hashes of uncommitted schema files, the new
-    files still waiting and the project file's hash. The first tick records a baseline and launches nothing. No run key:
-    the cursor alone decides what is new, so a revert or a fix to an earlier content is a new change.
+    files still waiting and the project file's hash. The first tick records a baseline and
+    launches nothing. No run key: the cursor alone decides what is new, so a revert or a fix to
+    an earlier content is a new change.
 
     ``target`` is an asset selection, or the name of a job over those assets: a selection makes
     Dagster build one more job over it (at 5,000 schemas a job over most assets costs seconds of
