@@ -165,7 +165,8 @@ def automation(defs, instance, count: int, repeat: int = 3) -> None:
     cursor = first.cursor
     idle, observed, busy = [], [], []
     raw = next(k for k in graph.get_all_asset_keys() if k.path[0] == "raw")
-    model = next(k for k in sorted(graph.materializable_asset_keys) if graph.get(k).group_name == "dbt_staging")
+    model = next(k for k in sorted(graph.materializable_asset_keys)
+                 if (graph.get(k).group_name or "").startswith("dbt_staging"))
     skipped = "since the previous evaluation"
     for _ in range(repeat):
         result, wall, cpu = _timed(lambda: tick(cursor))
