@@ -135,14 +135,6 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     return schemas_sensor
 
 
-def schemas_sensor_target(translator, dbt_models=None) -> AssetSelection:
-    """What the schemas sensor's runs may select: schema assets, lint report, package, dbt models
-    (``dbt_models``' assets: past 300 models they span several groups)."""
-    return (AssetSelection.key_prefixes(["event_schemas"])
-            | AssetSelection.assets(translator.lint_report_key(), translator.dbt_package_key())
-            | (AssetSelection.assets(dbt_models) if dbt_models is not None else AssetSelection.groups("dbt_staging")))
-
-
 def automated_selection(translator) -> AssetSelection:
     """What carries an automation condition: the lint report and the dbt package (schema assets
     and dbt models are run by the schemas sensor, raw tables are observed)."""
