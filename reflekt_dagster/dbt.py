@@ -60,10 +60,7 @@ def model_index(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The models of a parsed dbt manifest as loading needs them: key, fqn, description, table,
     columns, code version, upstream sources and models, and how many dbt tests each has."""
     nodes = manifest.get("nodes") or {}
-    tests: dict[str, int] = {}
-    for node in nodes.values():
-        if node.get("resource_type") == "test" and node.get("attached_node"):
-            tests[node["attached_node"]] = tests.get(node["attached_node"], 0) + 1
+    tests = tests_by_model(nodes)
     models = []
     for uid, node in sorted(nodes.items()):
         config = node.get("config") or {}
@@ -82,8 +79,17 @@ def model_index(manifest: Mapping[str, Any]) -> dict[str, Any]:
             "sources": [[manifest["sources"][p]["source_name"], manifest["sources"][p]["name"]]
                         for p in parents if p in (manifest.get("sources") or {})],
             "models": [p for p in parents if p.startswith("model.")],
-            "tests": tests.get(uid, 0)})
+            "tests": len(tests.get(uid, ()))})
     return {"adapter": (manifest.get("metadata") or {}).get("adapter_type") or "", "models": models}
+
+
+def tests_by_model(nodes: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The names of each model's dbt tests (model unique_id -> test names), from manifest nodes."""
+    found: dict[str, list[str]] = {}
+    for node in nodes.values():
+        if node.get("resource_type") == "test" and node.get("attached_node"):
+            found.setdefault(node["attached_node"], []).append(node["name"])
+    return found
 
 
 # --- column lineage ------------------------------------------------------------------------------
@@ -276,23 +282,20 @@ def run_dbt(context: AssetExecutionContext, current: Path, dbt: DbtRunResource,
     nodes = manifest["nodes"]
     key_of = {m["unique_id"]: AssetKey(m["key"]) for m in model_index(manifest)["models"]}
     checked = [k.asset_key for k in context.selected_asset_check_keys if k.name == DBT_TESTS_CHECK]
-    tests_of: dict[str, list[str]] = {}
-    for uid, node in nodes.items():
-        if node.get("resource_type") == "test" and node.get("attached_node"):
-            tests_of.setdefault(node["attached_node"], []).append(node["name"])
-    command = dbt_command(loaded, context.selected_asset_keys, checked, tests_of)
+    command = dbt_command(loaded, context.selected_asset_keys, checked, tests_by_model(nodes))
 
     class KeyTranslator(DagsterDbtTranslator):
         def get_asset_spec(self, manifest, unique_id, project):
             return AssetSpec(key=key_of.get(unique_id) or AssetKey(unique_id.split(".")[-1]))
 
+    key_translator = KeyTranslator()
     cli = offline_dbt_cli(project_dir=str(current), profiles_dir=dbt.profiles_dir, dbt_executable=dbt.dbt_executable)
     wanted_checks = set(context.selected_asset_check_keys)
     results: dict[AssetKey, list[DbtTestResult]] = {}
     schema_keys: dict[str, AssetKey] = {}
     failure = None
     try:
-        invocation = cli.cli(command, manifest=manifest, dagster_dbt_translator=KeyTranslator())
+        invocation = cli.cli(command, manifest=manifest, dagster_dbt_translator=key_translator)
         for event in invocation.stream_raw_events():
             uid = event.raw_event["data"].get("node_info", {}).get("unique_id") or ""
             if uid.startswith("test.") and event.is_result_event:
@@ -305,7 +308,7 @@ def run_dbt(context: AssetExecutionContext, current: Path, dbt: DbtRunResource,
                         node.get("name", uid), status, str((node.get("config") or {}).get("severity") or "error"),
                         data.get("num_failures")))
                 continue
-            for out in event.to_default_asset_events(manifest=manifest, dagster_dbt_translator=KeyTranslator(),
+            for out in event.to_default_asset_events(manifest=manifest, dagster_dbt_translator=key_translator,
                                                      target_path=invocation.target_path):
                 if not isinstance(out, AssetMaterialization):
                     continue
