@@ -37,6 +37,12 @@ class SchemaSpecs:
         return {e.rel_path: e for e in self.entries}
 
 
+def _plan_and_event(rel_path: str) -> tuple[str, str]:
+    """``<plan>/<Event>/<version>.json`` -> (plan, Event); a shallower path's last part stands for the event."""
+    parts = rel_path.split("/")
+    return parts[0], parts[-2] if len(parts) > 2 else parts[-1]
+
+
 def build_schema_specs(project: Project, translator: ReflektTranslator, automation: bool = True) -> SchemaSpecs:
     """An asset spec, a blocking lint check spec and an evolution check spec per schema file.
 
@@ -52,16 +58,15 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
     entries.sort(key=lambda e: e.rel_path)
     plan_sizes = Counter(e.rel_path.split("/")[0] for e in entries)
     # Groups the lineage view can draw: a plan's events split by name prefix past max_group_size files.
+    plan_event = [_plan_and_event(entry.rel_path) for entry in entries]
     events: dict[str, list[str]] = {}
-    for entry in entries:
-        parts = entry.rel_path.split("/")
-        events.setdefault(parts[0], []).append(parts[-2] if len(parts) > 2 else parts[-1])
+    for plan, event in plan_event:
+        events.setdefault(plan, []).append(event)
     splits = {plan: translator.group_split(names) for plan, names in events.items()}
     result = SchemaSpecs(entries)
-    for entry in entries:
+    for entry, (plan, event) in zip(entries, plan_event):
         schema = entry.schema
-        parts = entry.rel_path.split("/")
-        plan, split = parts[0], splits[parts[0]][parts[-2] if len(parts) > 2 else parts[-1]]
+        split = splits[plan][event]
         result.specs.append(AssetSpec(
             key=entry.key,
             group_name=(translator.schema_group(schema, plan_sizes[plan], split) if schema else
