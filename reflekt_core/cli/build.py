@@ -48,7 +48,8 @@ def build(
     project_dir: ProjectDir = None,
 ) -> None:
     """Generate a dbt package (sources, staging models, docs, tests) from event schemas."""
-    from reflekt_core.dbt import build_from_project, gc_paused
+    from reflekt_core.dbt import build_from_project
+    from reflekt_core.gcpause import gc_paused
     from reflekt_core.project import load_project
 
     # Schemas, plan and files form no reference cycles: the cyclic GC's repeated scans of all

@@ -6,11 +6,9 @@ The planner, renderer and writer are imported by the functions that use them, so
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,21 +151,4 @@ def build_from_project(project: Project, sdk: str, source: str | None = None, *,
     return build_dbt_package(project, schemas, catalog, sdk, dest, dry_run=dry_run, force=force)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Run the block with Python's cyclic garbage collector off, then restore its state.
-
-    A build's schemas, plan and files form no reference cycles (reference counting frees them),
-    but the collector's scans visit every live object: ~0.2 s of the 1,000-event benchmark for
-    nothing freed (as :func:`reflekt_core.lint.engine.check_schemas` found for lint).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-__all__ = ["build_from_project", "gc_paused", "plan_source", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]
+__all__ = ["build_from_project", "plan_source", "source_catalog", "BuildResult", "build_dbt_package", "default_dest", "generate_dbt_package", "package_name"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import time
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 
 from reflekt_core.cdp import get_layout
 from reflekt_core.errors import SchemaLoadError
+from reflekt_core.gcpause import gc_paused
 from reflekt_core.lint.catalogue import resolve_rules
 from reflekt_core.lint.result import Level, LintResult, Violation
 from reflekt_core.lint.rule import LintContext, Rule
@@ -77,10 +77,7 @@ def check_schemas(schemas: Iterable[EventSchema], schema_rules: Sequence[tuple[R
     then only a slim copy is kept for the plan-wide rules)."""
     found = SchemaPass()
     add = found.violations.append
-    # Documents form no reference cycles: pausing the cyclic GC saves its repeated full scans.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # documents form no reference cycles: the collector's scans free nothing
         for schema in schemas:
             if not schema.lint_enabled:
                 found.skipped_paths.append(f"{SCHEMAS_DIR}/{schema.rel_path}")
@@ -92,9 +89,6 @@ def check_schemas(schemas: Iterable[EventSchema], schema_rules: Sequence[tuple[R
             found.plan_view.append(schema.slim())
             if progress:
                 progress(1)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return found
 
 
@@ -102,15 +96,10 @@ def check_plan(plan_view: Sequence[EventSchema], plan_rules: Sequence[tuple[Rule
                ctx: LintContext) -> list[Violation]:
     """Run the plan-wide rules over the slim views of every linted schema."""
     found: list[Violation] = []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for rule, level in plan_rules:
             for schema, (pointer, message) in rule.check(plan_view, ctx):
                 found.append(_violation(rule, level, schema, pointer, message))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return found
 
 
