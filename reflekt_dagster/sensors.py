@@ -2,7 +2,8 @@
 
 The run materialises the changed (or newly loaded) schema assets, the lint report, the dbt
 package and exactly the dbt models that read those schemas (:class:`~reflekt_dagster.automation.ModelIndex`);
-lint checks are blocking, so a broken file stops the package and the models. The dbt models
+lint checks are blocking, so a broken file stops the package and the models; what an unsuccessful
+run did not build joins a later run (:mod:`reflekt_dagster.carry`). The dbt models
 carry no automation condition; the lint report and the package carry a cheap one
 (:class:`~reflekt_dagster.automation.SchemasUpdated`), evaluated by ``reflekt_automation`` over those
 two assets only, which catches schema materialisations made by hand.
@@ -18,6 +19,7 @@ from dagster import (AssetKey, AssetSelection, AutomationConditionSensorDefiniti
                      SensorEvaluationContext, SensorResult, SkipReason, sensor)
 
 from reflekt_core.errors import ReflektError
+from reflekt_dagster.carry import SENSOR_TAG, RunWatch, carried_for_change, carried_when_idle, start_watch
 from reflekt_dagster.reload import RELOAD_TAG
 
 
@@ -25,18 +27,21 @@ def _status(running: bool) -> DefaultSensorStatus:
     return DefaultSensorStatus.RUNNING if running else DefaultSensorStatus.STOPPED
 
 
-def _split_cursor(cursor: str | None) -> tuple[str | None, list[str], str | None]:
-    """(the git cursor, new files waiting for the location to load them, the project file's hash)."""
+def _split_cursor(cursor: str | None) -> tuple[str | None, list[str], str | None, RunWatch]:
+    """(the git cursor, new files waiting for the location to load them, the project file's hash,
+    the sensor's runs already looked at)."""
     if not cursor:
-        return None, [], None
+        return None, [], None, RunWatch()
     data = json.loads(cursor)
     if "git" not in data:  # a cursor written before new files were tracked: the git cursor itself
-        return cursor, [], None
-    return data["git"], list(data.get("pending") or []), data.get("config")
+        return cursor, [], None, RunWatch()
+    return data["git"], list(data.get("pending") or []), data.get("config"), RunWatch.from_data(data.get("runs"))
 
 
-def _join_cursor(git: str, pending: list[str], config: str | None = None) -> str:
-    data = {"git": git, "pending": sorted(set(pending)), **({"config": config} if config is not None else {})}
+def _join_cursor(git: str, pending: list[str], config: str | None = None, runs: RunWatch | None = None) -> str:
+    watched = runs.to_data() if runs is not None else {}
+    data = {"git": git, "pending": sorted(set(pending)), **({"config": config} if config is not None else {}),
+            **({"runs": watched} if watched else {})}
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -71,8 +76,16 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     (``config_path``, reflekt_project.yml) runs the lint report, the package and every model
     (``models_for(..., everything=True)``), with the reload tag: which model reads what may change.
 
+    A change is not forgotten when its run fails (a broken file in the set, a dbt error, a dead
+    warehouse) or is cancelled: the next change's run also selects every asset an unsuccessful
+    run of this sensor selected and that no run since has materialised (the good file's models
+    beside a broken one, the failed models), and a run still in flight at the next change is
+    followed up once it ends (:mod:`reflekt_dagster.carry`). Every run carries
+    ``reflekt/sensor: <name>``; one that carries owed work names the runs in ``reflekt/carried_runs``.
+
     The cursor is the last commit SHA plus the hashes of uncommitted schema files, the new
-    files still waiting and the project file's hash. The first tick records a baseline and
+    files still waiting, the project file's hash and the newest run of this sensor looked at
+    (with those in flight then). The first tick records a baseline and
     launches nothing. No run key: the cursor alone decides what is new, so a revert or a fix to
     an earlier content is a new change.
 
@@ -94,7 +107,7 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     def schemas_sensor(context: SensorEvaluationContext):
         from reflekt_core.schemas.gitchanges import detect_changes
 
-        git_cursor, pending, config_seen = _split_cursor(context.cursor)
+        git_cursor, pending, config_seen, watch = _split_cursor(context.cursor)
         try:
             found = detect_changes(schemas_dir, git_cursor, remote=remote, branch=branch)
         except ReflektError as exc:
@@ -102,7 +115,8 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
         config_now = _config_version(config_path)
         if found.baseline:
             return SensorResult(skip_reason=f"baseline recorded at {found.commit[:12] or 'no commit'}",
-                                cursor=_join_cursor(found.cursor, [], config_now))
+                                cursor=_join_cursor(found.cursor, [], config_now,
+                                                    start_watch(context.instance, name)))
         # a cursor from before the project file was watched records it without a run
         config_changed = config_seen is not None and config_now is not None and config_now != config_seen
         deleted = sorted(c.rel_path for c in found.of_kind("deleted"))
@@ -111,28 +125,51 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
         edited = [c.rel_path for c in found.changes if c.kind != "deleted"]
         unloaded = [rel for rel in edited if not keys_for_files([rel])]
         still = [rel for rel in pending if rel not in loaded_now and rel not in edited] + unloaded
-        cursor = _join_cursor(found.cursor, still, config_now)
         keys = keys_for_files(sorted(set(edited) | set(loaded_now)))
+        known = _known_keys(context)
+        tags = {SENSOR_TAG: name, "reflekt/commit": found.commit or "none",
+                "reflekt/author": found.author or "unknown"}
         if not found.changes and not keys and not config_changed:
-            return SensorResult(skip_reason="no schema file changed"
-                                + (f" ({len(still)} new file(s) wait for a reload)" if still else ""), cursor=cursor)
-        structural = bool(unloaded) or bool(deleted) or config_changed
+            # Runs in flight at the last change that have failed since: their owed work, once.
+            carried = carried_when_idle(context.instance, name, watch, known, RELOAD_TAG)
+            cursor = _join_cursor(found.cursor, still, config_now, carried.watch)
+            if not carried.keys:
+                return SensorResult(skip_reason="no schema file changed"
+                                    + (f" ({len(still)} new file(s) wait for a reload)" if still else "")
+                                    + (" (earlier runs still in flight)" if carried.waiting else ""), cursor=cursor)
+            context.log.info(f"{len(carried.runs)} earlier run(s) failed after the last change: rebuilding "
+                             f"{len(carried.keys)} asset(s) they did not build")
+            return SensorResult(run_requests=[RunRequest(asset_selection=carried.keys, tags={
+                **tags, "reflekt/changed_files": "0", "reflekt/models": "0", **carried.tags(),
+                **({RELOAD_TAG: "true"} if carried.reload else {})})], cursor=cursor)
+        carried = carried_for_change(context.instance, name, watch, known, RELOAD_TAG)
+        cursor = _join_cursor(found.cursor, still, config_now, carried.watch)
+        structural = bool(unloaded) or bool(deleted) or config_changed or carried.reload
         models = (models_for(keys, keys_for_files(deleted), everything=config_changed)
                   if models_for is not None else [])
-        run_selection = list(dict.fromkeys([*keys, *fixed, *models]))
+        run_selection = list(dict.fromkeys([*keys, *fixed, *models, *carried.keys]))
         summary = ", ".join([*(f"{c.kind} {c.rel_path}" for c in found.changes[:20]),
                              *(f"loaded {rel}" for rel in loaded_now[:20])])
         config_note = "; the project file changed" if config_changed else ""
+        carried_note = (f"; {len(carried.keys)} asset(s) that {len(carried.runs)} earlier failed run(s) did not build"
+                        if carried.keys else "")
         context.log.info(f"{len(found.changes)} schema file(s) changed, {len(loaded_now)} newly loaded: {summary}"
-                         f"{config_note}; {len(models)} dbt model(s) to rebuild")
-        tags = {"reflekt/commit": found.commit or "none", "reflekt/author": found.author or "unknown",
-                "reflekt/changed_files": str(len(found.changes)), "reflekt/models": str(len(models)),
-                **({"reflekt/new_files": str(len(loaded_now))} if loaded_now else {}),
-                **({"reflekt/config_changed": "true"} if config_changed else {}),
-                **({RELOAD_TAG: "true"} if structural else {})}
+                         f"{config_note}; {len(models)} dbt model(s) to rebuild{carried_note}")
+        tags.update({"reflekt/changed_files": str(len(found.changes)), "reflekt/models": str(len(models)),
+                     **({"reflekt/new_files": str(len(loaded_now))} if loaded_now else {}),
+                     **({"reflekt/config_changed": "true"} if config_changed else {}),
+                     **carried.tags(), **({RELOAD_TAG: "true"} if structural else {})})
         return SensorResult(run_requests=[RunRequest(asset_selection=run_selection, tags=tags)], cursor=cursor)
 
     return schemas_sensor
+
+
+def _known_keys(context: SensorEvaluationContext) -> Callable[[AssetKey], bool] | None:
+    """Is a key still in the loaded asset graph? (A failed run's asset may be gone after a reload.)"""
+    repository = context.repository_def
+    if repository is None:
+        return None
+    return lambda key: repository.asset_graph.has(key)
 
 
 def automated_selection(translator) -> AssetSelection:

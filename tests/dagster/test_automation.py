@@ -10,6 +10,7 @@ from dagster._core.execution.api import create_execution_plan
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
 from reflekt_dagster.automation import ModelIndex, SchemasUpdated, stale
+from reflekt_dagster.resources import ReflektResource
 from reflekt_dagster.sensors import make_automation_sensor
 
 A, B, C = (AssetKey(["event_schemas", "plan", name]) for name in ("A__v1_0", "A__v1_1", "C__v1_0"))
@@ -168,3 +169,178 @@ def test_the_sensor_wakes_up_when_the_run_it_waited_for_ends():
     assert waiting.run_requests == []  # in progress
     instance.report_run_failed(run)  # the run ends without the package: a run end wakes the sensor
     assert [r.asset_selection for r in tick(waiting.cursor).run_requests] == [[PACKAGE]]
+
+
+# --- the schemas sensor does not forget a change whose run failed ---------------------------------
+# A real project in a git repository, the real schema assets (blocking lint) and lint report; the
+# package and the dbt models are stand-ins that fail as the real ones do (lint errors, a dead
+# warehouse, a dbt error). Runs are executed in process on one instance, with the sensor's tags.
+
+SHOP = {name: AssetKey(["event_schemas", "shop", f"{name}__v1_0"]) for name in ("Cart_Viewed", "Order_Completed",
+                                                                                "Signed_Up")}
+MODELS = {name: AssetKey([f"stg_shop__{name.lower()}"]) for name in SHOP}
+LINT_KEY = AssetKey(["reflekt", "lint_report"])
+
+
+class Shop:
+    def __init__(self, root):
+        import subprocess
+
+        from dagster import AssetSpec, Failure, MaterializeResult, multi_asset
+
+        from reflekt_dagster.assets import build_lint_report_asset, build_schema_assets
+        from reflekt_dagster.sensors import make_schemas_sensor
+        from reflekt_dagster.specs import build_schema_specs, schema_keys_for_files
+        from reflekt_dagster.translator import ReflektTranslator
+        from reflekt_core.project import load_project
+        from tests.helpers import make_project
+
+        self.root = make_project(root, {f"shop/{name}/1-0.json": {} for name in SHOP})
+        self._git = lambda *args: subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True,
+            env={"GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
+                 "GIT_COMMITTER_EMAIL": "ada@example.com", "PATH": "/usr/bin:/bin"})
+        self._git("init", "-q")
+        self._git("add", ".")
+        self._git("commit", "-q", "-m", "plan")
+        self.faults: set[str] = set()
+        project = load_project(self.root)
+        translator = ReflektTranslator()
+        specs = build_schema_specs(project, translator)
+        faults = self.faults
+
+        @multi_asset(name="dbt_package", specs=[AssetSpec(PACKAGE, deps=list(SHOP.values()))])
+        def dbt_package(reflekt: ReflektResource):
+            from reflekt_core.lint.engine import lint_project
+
+            if not lint_project(reflekt.load()).ok:  # as the real package: no build while lint fails
+                raise Failure(description="lint failed, the dbt package was not rebuilt")
+            if "warehouse" in faults:
+                raise Failure(description="could not connect to the warehouse")
+            return MaterializeResult()
+
+        @multi_asset(name="models", specs=[AssetSpec(m, deps=[PACKAGE]) for m in MODELS.values()],
+                     can_subset=True)
+        def models(context):
+            if "dbt" in faults:
+                raise Failure(description="dbt build failed")
+            for key in sorted(context.selected_asset_keys, key=lambda k: k.path):
+                yield MaterializeResult(asset_key=key)
+
+        index = ModelIndex({MODELS[n]: {SHOP[n], PACKAGE} for n in SHOP}, {}, SHOP.values())
+        self.sensor = make_schemas_sensor(
+            project.schemas_dir, lambda files: schema_keys_for_files(specs, files), PACKAGE,
+            lint_report_key=LINT_KEY, models_for=lambda changed, deleted, everything=False:
+            index.models_reading(changed, deleted), target="__ASSET_JOB")
+        self.defs = Definitions(assets=[build_schema_assets(specs, translator),
+                                        build_lint_report_asset(specs, translator, automation=False),
+                                        dbt_package, models], sensors=[self.sensor],
+                                resources={"reflekt": ReflektResource(project_dir=str(self.root))})
+        self.instance = DagsterInstance.ephemeral()
+        self.cursor = None
+        assert "baseline" in self.tick().skip_message
+
+    def tick(self):
+        result = self.sensor.evaluate_tick(build_sensor_context(
+            instance=self.instance, cursor=self.cursor, repository_def=self.defs.get_repository_def()))
+        self.cursor = result.cursor
+        assert len(self.cursor) < 600  # git state, and the newest sensor run looked at (+ those in flight)
+        return result
+
+    def request(self):
+        """The one run the next tick requests."""
+        requests = self.tick().run_requests
+        assert len(requests) == 1, requests
+        return requests[0]
+
+    def run(self, request) -> bool:
+        job = self.defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(instance=self.instance, asset_selection=request.asset_selection,
+                                        tags=request.tags, raise_on_error=False)
+        return result.success
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.root / "schemas" / "shop" / name / "1-0.json"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+
+    def built(self, key: AssetKey):
+        record = self.instance.get_latest_materialization_event(key)
+        return record.run_id if record else None
+
+
+def _names(request) -> list[str]:
+    return sorted(k.to_user_string() for k in request.asset_selection)
+
+
+def test_a_broken_file_does_not_lose_the_good_files_rebuild(tmp_path):
+    shop = Shop(tmp_path / "shop")
+    # one change set: Cart Viewed edited (good), Order Completed broken (an invalid type)
+    shop.edit("Cart_Viewed", "The order id.", "The order's id.")
+    shop.edit("Order_Completed", '"type": "object"', '"type": "objekt"')
+    broken = shop.request()
+    assert set(broken.asset_selection) == {SHOP["Cart_Viewed"], SHOP["Order_Completed"], LINT_KEY, PACKAGE,
+                                           MODELS["Cart_Viewed"], MODELS["Order_Completed"]}
+    assert not shop.run(broken)  # red: lint blocks, the package and the models are skipped
+    assert shop.built(SHOP["Cart_Viewed"]) and not shop.built(MODELS["Cart_Viewed"])
+    assert shop.tick().run_requests == []  # no change, nothing in flight: no retry of a broken file
+
+    shop.edit("Order_Completed", '"type": "objekt"', '"type": "object"')  # the fix
+    fix = shop.request()
+    # the fix's run also rebuilds the good file's model (its schema changed in the red run)
+    assert set(fix.asset_selection) == {SHOP["Order_Completed"], LINT_KEY, PACKAGE,
+                                        MODELS["Cart_Viewed"], MODELS["Order_Completed"]}
+    failed_run = shop.instance.get_run_records()[0].dagster_run.run_id
+    assert fix.tags["reflekt/carried_runs"] == failed_run
+    assert shop.run(fix)
+    assert shop.built(MODELS["Cart_Viewed"]) == shop.built(MODELS["Order_Completed"]) != None  # noqa: E711
+
+    shop.edit("Signed_Up", "The order id.", "The order's id.")  # settled: the next change is exact again
+    nxt = shop.request()
+    assert _names(nxt) == sorted([SHOP["Signed_Up"].to_user_string(), "reflekt/lint_report",
+                                  "reflekt/dbt_package", "stg_shop__signed_up"])
+    assert "reflekt/carried_runs" not in nxt.tags
+
+
+def test_a_dead_warehouse_a_dbt_error_and_a_run_in_flight_are_not_forgotten(tmp_path):
+    from dagster._core.execution.api import create_execution_plan
+
+    shop = Shop(tmp_path / "shop")
+    shop.faults.add("warehouse")
+    shop.edit("Cart_Viewed", "The order id.", "The cart's order id.")
+    assert not shop.run(shop.request())  # the package cannot read the warehouse
+    shop.faults.clear()
+    shop.faults.add("dbt")
+    shop.edit("Signed_Up", "The order id.", "The sign-up's order id.")
+    second = shop.request()
+    assert MODELS["Cart_Viewed"] in second.asset_selection  # owed by the warehouse failure
+    assert not shop.run(second)  # the package is built, dbt fails
+    shop.faults.clear()
+    shop.edit("Order_Completed", "The order id.", "The order's id.")
+    third = shop.request()
+    assert set(third.asset_selection) == {SHOP["Order_Completed"], LINT_KEY, PACKAGE, *MODELS.values()}
+    # the dbt run carried the warehouse run's owed work: naming the dbt run is enough
+    assert third.tags["reflekt/carried_runs"] == shop.instance.get_run_records()[0].dagster_run.run_id
+    assert shop.run(third)
+    assert {shop.built(m) for m in MODELS.values()} == {shop.instance.get_run_records()[0].dagster_run.run_id}
+
+    # A run still in flight when the next change arrives: that change's run does not wait for it...
+    shop.edit("Cart_Viewed", "The cart's order id.", "The order id.")
+    slow = shop.request()
+    job = shop.defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=set(slow.asset_selection))
+    in_flight = shop.instance.create_run_for_job(job, execution_plan=create_execution_plan(job),
+                                                 asset_selection=frozenset(slow.asset_selection), tags=slow.tags,
+                                                 status=DagsterRunStatus.STARTED)
+    shop.edit("Signed_Up", "The sign-up's order id.", "The order id.")
+    quick = shop.request()
+    assert MODELS["Cart_Viewed"] not in quick.asset_selection  # in flight: not owed (yet)
+    assert shop.run(quick)
+    assert "in flight" in shop.tick().skip_message
+    # ... and when it fails, what it did not build and no later run built is requested, once
+    shop.instance.report_run_failed(in_flight)
+    follow_up = shop.request()
+    assert set(follow_up.asset_selection) == {SHOP["Cart_Viewed"], MODELS["Cart_Viewed"]}
+    assert follow_up.tags["reflekt/carried_runs"] == in_flight.run_id
+    assert shop.tick().run_requests == []
+    assert shop.run(follow_up) and shop.built(MODELS["Cart_Viewed"])

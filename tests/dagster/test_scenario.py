@@ -3,7 +3,8 @@
 One ``dagster dev`` (webserver + daemon, multiprocess executor, dagster-postgres storage on the
 test PostgreSQL server) is driven over GraphQL through: "Materialize all" (nothing pushed), edit
 a property (targeted rebuild), revert it (rebuilds again), add a file (materialised after the
-reload), break a file (red run, dbt models untouched), fix it (green), and a dry-run push.
+reload), break a file beside a good edit (red run, dbt models untouched), fix it (green, the good
+file's model rebuilt too), and a dry-run push.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ CART_FILE = "schemas/jaffle_shop/Cart_Viewed/1-0.json"
 CART_MODEL = ["stg_segment__cart_viewed"]
 TRACKS_MODEL = ["stg_segment__tracks"]  # reads the shared tracks table: every track event feeds it
 OTHER_MODEL = ["stg_segment__order_completed"]
+OTHER = ["event_schemas", "jaffle_shop", "Order_Completed__v1_1"]
+OTHER_FILE = "schemas/jaffle_shop/Order_Completed/1-1.json"
 LINT = ["reflekt", "lint_report"]
 PACKAGE = ["reflekt", "dbt_package"]
 NEW = ["event_schemas", "jaffle_shop", "Coupon_Applied__v1_0"]
@@ -237,28 +240,36 @@ def _scenario(server: DagsterDev, project: Path, fake, phase: Phases) -> None:
 
     phase("new file")
 
-    # Break a file: the sensor's run is red with the lint message; the dbt models are not rebuilt.
+    # Break a file, and edit a good one in the same change set: the sensor's run is red with the
+    # lint message; the dbt models of neither are rebuilt.
     wait_for(lambda: _idle(server), 300, "the rebuild to finish")
-    model_before = server.latest(*CART_MODEL)
+    model_before, other_before = server.latest(*CART_MODEL), server.latest(*OTHER_MODEL)
     original = (project / CART_FILE).read_text()
+    other_text = (project / OTHER_FILE).read_text()
     t_break = time.time()
+    (project / OTHER_FILE).write_text(other_text.replace("Unique identifier of the order.", "The order's id."))
     (project / CART_FILE).write_text(original.replace('"type": "object"', '"type": "objekt"', 1))
     failed = wait_for(lambda: [r for r in server.runs(t_break) if r["status"] == "FAILURE"
                                and any(a["path"] == CART for a in r["assetSelection"] or [])], 300, "the red run")
     assert "lint failed" in server.failure_messages(failed[0]["runId"])
-    assert CART_MODEL in _selection(failed[0])  # the run asked for the model: the blocking check stopped it
+    # the run asked for both files' models: the blocking check stopped them
+    assert {tuple(CART_MODEL), tuple(OTHER_MODEL), tuple(OTHER)} <= {tuple(p) for p in _selection(failed[0])}
     _settled(server, "automation to settle")  # it does not rebuild the package or the models
-    assert server.latest(*CART_MODEL) == model_before
+    assert server.latest(*CART_MODEL) == model_before and server.latest(*OTHER_MODEL) == other_before
     assert _after(server, CART, t_break) is None and _after(server, PACKAGE, t_break) is None
+    assert _after(server, OTHER, t_break)  # the good file passed lint and was materialised
 
     phase("break")
 
-    # Fix it: green again.
+    # Fix it: green again, and the good file's model, stopped by the red run, is rebuilt too.
     t_fix = time.time()
     (project / CART_FILE).write_text(original)
     fixed_run, _ = wait_for(lambda: _after(server, CART, t_fix), 300, "the fixed schema's materialisation")
-    assert server.wait_run(fixed_run) == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in _run(server, fixed_run)["tags"]}
+    assert tags["reflekt/carried_runs"] == failed[0]["runId"]
+    assert server.wait_run(fixed_run) == "SUCCESS", server.failure_messages(fixed_run)
     assert server.latest(*CART_MODEL)[0] == fixed_run
+    assert server.latest(*OTHER_MODEL)[0] == fixed_run, "the good file's model was forgotten"
 
     phase("fix")
 
