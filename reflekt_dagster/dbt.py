@@ -18,7 +18,7 @@ the run and the check, naming the test.
 
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,9 +95,12 @@ def tests_by_model(nodes: Mapping[str, Any]) -> dict[str, list[str]]:
 # --- column lineage ------------------------------------------------------------------------------
 
 def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTranslator,
-                   schema_keys: dict[str, AssetKey] | None = None) -> TableColumnLineage | None:
+                   schema_keys: dict[str, AssetKey] | None = None,
+                   raw_key: Callable[[str, str], AssetKey] | None = None) -> TableColumnLineage | None:
     """A staging model's columns back to their raw column and the schema properties they carry
-    (reflekt_core.dbt.lineage, written beside the package when it was built)."""
+    (reflekt_core.dbt.lineage, written beside the package when it was built). ``schema_keys``
+    (schema path -> key) and ``raw_key(source, table)`` are the location's own keys, which
+    differ from the translator's plain ones where two names collide."""
     columns = (lineage.get("models") or {}).get(model)
     if not columns:
         return None
@@ -109,7 +112,8 @@ def column_lineage(lineage: Mapping[str, Any], model: str, translator: ReflektTr
                                 column_name=path) for rel, path in origin.get("properties") or []]
         if origin.get("raw"):
             table, column = origin["raw"]
-            found.append(TableColumnDep(asset_key=translator.raw_table_key(source, table), column_name=column))
+            found.append(TableColumnDep(asset_key=(raw_key or translator.raw_table_key)(source, table),
+                                        column_name=column))
         if found:
             deps[name] = found
     return TableColumnLineage(deps_by_column=deps) if deps else None
@@ -123,7 +127,8 @@ def column_schema(columns: list[list[str]]) -> TableSchema:
 
 # --- specs ---------------------------------------------------------------------------------------
 
-def model_specs(index: Mapping[str, Any], translator: ReflektTranslator) -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
+def model_specs(index: Mapping[str, Any], translator: ReflektTranslator,
+                raw_key: Callable[[str, str], AssetKey] | None = None) -> tuple[list[AssetSpec], list[AssetCheckSpec]]:
     """One asset spec per model (after the package and its raw tables) and one
     ``dbt_tests`` check per model that has tests.
 
@@ -141,7 +146,7 @@ def model_specs(index: Mapping[str, Any], translator: ReflektTranslator) -> tupl
     split = translator.group_split(list(table_of.values()))
     for model in index["models"]:
         key = key_of[model["unique_id"]]
-        raws = [translator.raw_table_key(source, table) for source, table in model["sources"]]
+        raws = [(raw_key or translator.raw_table_key)(source, table) for source, table in model["sources"]]
         # Not the schemas themselves: lineage reaches them through the raw tables, and the schemas
         # sensor finds a schema's models from the raw tables too (5,000 fewer inputs at 5,000 schemas).
         deps = list(dict.fromkeys([*raws, *(key_of[p] for p in model["models"] if p in key_of), package]))
@@ -166,17 +171,20 @@ def model_specs(index: Mapping[str, Any], translator: ReflektTranslator) -> tupl
 
 
 def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, translator: ReflektTranslator,
-                           raw_schemas: Mapping[AssetKey, list[AssetKey]], automation: bool = True):
+                           raw_schemas: Mapping[AssetKey, list[AssetKey]], automation: bool = True,
+                           raw_key: Callable[[str, str], AssetKey] | None = None,
+                           schema_keys: Mapping[str, AssetKey] | None = None):
     """The dbt models from the prepared model index, or one asset that fails with a hint when there is none.
 
     At run time dbt runs in the *current* package version, which ``reflekt/dbt_package`` may have
     moved on since load; models the location has not loaded yet are built but not reported.
-    ``automation`` is kept for callers: models carry no condition either way.
+    ``automation`` is kept for callers: models carry no condition either way. ``raw_key(source,
+    table)`` and ``schema_keys`` (schema path -> key) are the location's collision-free keys.
     """
     index = store.model_index()
     if index is None:
         return _unprepared_asset(translator)
-    specs, checks = model_specs(index, translator)
+    specs, checks = model_specs(index, translator, raw_key)
     loaded = {AssetKey(m["key"]): m for m in index["models"]}
 
     # allow_arbitrary_check_specs: every check targets one of these models; Dagster's own check of that is
@@ -187,7 +195,7 @@ def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, trans
         current = store.current()
         if current is None or store.manifest() is None:
             raise Failure(description=UNPREPARED_HINT)
-        yield from run_dbt(context, current, dbt, loaded, translator, store.lineage() or {})
+        yield from run_dbt(context, current, dbt, loaded, translator, store.lineage() or {}, raw_key, schema_keys)
 
     return reflekt_dbt_models
 
@@ -269,7 +277,8 @@ def dbt_tests_result(key: AssetKey, results: list[DbtTestResult]) -> AssetCheckR
 
 
 def run_dbt(context: AssetExecutionContext, current: Path, dbt: DbtRunResource,
-            loaded: Mapping[AssetKey, Mapping[str, Any]], translator: ReflektTranslator, lineage: Mapping[str, Any]):
+            loaded: Mapping[AssetKey, Mapping[str, Any]], translator: ReflektTranslator, lineage: Mapping[str, Any],
+            raw_key: Callable[[str, str], AssetKey] | None = None, schema_keys: Mapping[str, AssetKey] | None = None):
     """``dbt build`` (or ``dbt test``) in the current version: a materialisation per model, one
     ``dbt_tests`` result per selected check; a dbt failure is raised after the results."""
     import json
@@ -292,7 +301,7 @@ def run_dbt(context: AssetExecutionContext, current: Path, dbt: DbtRunResource,
     cli = offline_dbt_cli(project_dir=str(current), profiles_dir=dbt.profiles_dir, dbt_executable=dbt.dbt_executable)
     wanted_checks = set(context.selected_asset_check_keys)
     results: dict[AssetKey, list[DbtTestResult]] = {}
-    schema_keys: dict[str, AssetKey] = {}
+    known_schemas: dict[str, AssetKey] = dict(schema_keys or {})
     failure = None
     try:
         invocation = cli.cli(command, manifest=manifest, dagster_dbt_translator=key_translator)
@@ -320,7 +329,8 @@ def run_dbt(context: AssetExecutionContext, current: Path, dbt: DbtRunResource,
                 columns = loaded[out.asset_key].get("columns") if out.asset_key in loaded else None
                 if columns and "dagster/column_schema" not in metadata:
                     metadata["dagster/column_schema"] = column_schema(columns)
-                found = column_lineage(lineage, out.asset_key.path[-1], translator, schema_keys) if lineage else None
+                found = (column_lineage(lineage, out.asset_key.path[-1], translator, known_schemas, raw_key)
+                         if lineage else None)
                 if found is not None:
                     metadata[COLUMN_LINEAGE] = found
                 yield MaterializeResult(asset_key=out.asset_key, metadata=metadata)

@@ -107,7 +107,12 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
         raw_sources.append(raw_source(ref_text, source_sdk, layout, labels[ref_text], specs.entries, translator))
     raw_assets = [build_raw_table_assets(raw, translator) for raw in raw_sources]
     raw_schemas = raw_sources[0].schema_deps()
-    dbt_models = build_dbt_model_assets(store, profiles_dir, translator, raw_schemas, automation=auto)
+    # the location's keys where names collide (translator.raw_table_keys, unique_schema_keys), for the models too
+    raw_keys = {(labels[raw.source], table): key for raw in raw_sources for table, key in raw.table_keys().items()}
+    dbt_models = build_dbt_model_assets(
+        store, profiles_dir, translator, raw_schemas, automation=auto,
+        raw_key=lambda source, table: raw_keys.get((source, table)) or translator.raw_table_key(source, table),
+        schema_keys={entry.rel_path: entry.key for entry in specs.entries})
     package = build_dbt_package_asset(specs, source, translator, store, profiles_dir,
                                       loaded.name if loaded else None, automation=auto)
     # The schemas sensor's runs are runs of Dagster's implicit asset job (what "Materialize" launches):

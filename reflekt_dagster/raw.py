@@ -53,17 +53,23 @@ class RawSource:
     def schema_deps(self) -> dict[AssetKey, list[AssetKey]]:
         return {key: deps for key, (_, deps) in self.tables.items()}
 
+    def table_keys(self) -> dict[str, AssetKey]:
+        """Warehouse table name -> its asset key."""
+        return {table: key for key, (table, _) in self.tables.items()}
+
 
 def raw_source(source: str, sdk: str, layout, label: str, schema_entries: Sequence,
                translator: ReflektTranslator) -> RawSource:
-    """The tables each schema writes in ``layout`` (the CDP's, for the source's warehouse type)."""
-    found: dict[AssetKey, tuple[str, set[AssetKey]]] = {}
+    """The tables each schema writes in ``layout`` (the CDP's, for the source's warehouse type),
+    keyed so that distinct tables never share a key (``translator.raw_table_keys``)."""
+    written: dict[str, set[AssetKey]] = {}
     for entry in schema_entries:
         if entry.schema is None:
             continue
         for table in layout.tables_written(entry.schema.name, entry.schema.call_type):
-            key = translator.raw_table_key(label, table)
-            found.setdefault(key, (table, set()))[1].add(entry.key)
+            written.setdefault(table, set()).add(entry.key)
+    keys = translator.raw_table_keys(label, written)
+    found = {keys[table]: (table, deps) for table, deps in written.items()}
     return RawSource(source, sdk, {key: (table, sorted(deps, key=lambda k: k.path))
                                    for key, (table, deps) in sorted(found.items(), key=lambda i: i[0].path)})
 

@@ -56,6 +56,10 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
     entries += [SchemaEntry(e.rel_path, translator.schema_path_key(e.rel_path), error=str(e))
                 for e in errors if e.rel_path]
     entries.sort(key=lambda e: e.rel_path)
+    # distinct files never share a key (``link-click`` and ``link_click``): only colliding keys move
+    unique = translator.unique_schema_keys({e.rel_path: e.key for e in entries})
+    for entry in entries:
+        entry.key = unique[entry.rel_path]
     plan_sizes = Counter(e.rel_path.split("/")[0] for e in entries)
     # Groups the lineage view can draw: a plan's events split by name prefix past max_group_size files.
     plan_event = [_plan_and_event(entry.rel_path) for entry in entries]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dagster import AssetKey
@@ -12,6 +14,7 @@ from reflekt_core.schemas.model import EventSchema
 
 _NAME = re.compile(r"[^A-Za-z0-9_]")
 _TAG = re.compile(r"[^A-Za-z0-9_.\-]")
+_VERSION = re.compile(r"[0-9]+(-[0-9]+)*")
 
 
 def _required_constraint():
@@ -23,6 +26,48 @@ def _required_constraint():
 def clean(text: str) -> str:
     """A string usable as an asset-key part or a Dagster name."""
     return _NAME.sub("_", text).strip("_") or "_"
+
+
+def _digest(text: str, size: int = 8) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:size]
+
+
+def _suffixed(key: AssetKey, name: str, size: int = 8) -> AssetKey:
+    return AssetKey([*key.path[:-1], f"{key.path[-1]}__{_digest(name, size)}"])
+
+
+def unique_keys(keys: Mapping[str, AssetKey], canonical: Callable[[str], bool],
+                alternative: Callable[[str, AssetKey], AssetKey] | None = None) -> dict[str, AssetKey]:
+    """``keys`` (name -> its usual key) made collision-free, moving as few keys as possible.
+
+    A name whose key no other name shares keeps it. Among names that share one, a ``canonical``
+    name (one the key spells exactly, such as the table ``users`` for ``raw/segment/users``)
+    keeps it; each other name gets ``alternative(name, key)`` (default: the key's last part with
+    ``__`` and 8 hex digits of the name's SHA-1), and the hash suffix when that is taken too.
+    So keys only move for names that collide, and depend on nothing but the colliding names.
+    """
+    alternative = alternative or (lambda name, key: _suffixed(key, name))
+    shared: dict[AssetKey, list[str]] = {}
+    for name, key in keys.items():
+        shared.setdefault(key, []).append(name)
+    result = dict(keys)
+    moved: list[str] = []
+    for key, names in shared.items():
+        if len(names) < 2:
+            continue
+        keeper = [n for n in names if canonical(n)][:1]
+        for name in sorted(names):
+            if name not in keeper:
+                result[name] = alternative(name, key)
+                moved.append(name)
+    taken = {key: name for name, key in result.items() if name not in moved}
+    for name in sorted(moved):
+        key, size = result[name], 8
+        while key in taken:
+            key, size = _suffixed(keys[name], name, size), size + 4
+        taken[key] = name
+        result[name] = key
+    return result
 
 
 def prefix_split(keys: list[str], max_size: int, names: list[str] | None = None) -> dict[str, str]:
@@ -62,6 +107,21 @@ class ReflektTranslator:
         plan = parts[0] if len(parts) > 1 else "schemas"
         folder = parts[-2] if len(parts) > 1 else "unknown"
         return AssetKey(["event_schemas", clean(plan), f"{clean(folder)}__v{clean(parts[-1].replace('-', '_'))}"])
+
+    def unique_schema_keys(self, keys: Mapping[str, AssetKey]) -> dict[str, AssetKey]:
+        """Every schema file's key (by path under schemas/), distinct for distinct files.
+
+        Files whose keys collide (``link-click`` and ``link_click``, plans ``com.acme`` and
+        ``com_acme``, a nested folder) keep their key only where the path spells it exactly
+        (``<plan>/<Event>/<M>-<N>.json`` with plan and event already clean); the others get
+        ``__`` and 8 hex digits of their path's SHA-1 appended. Keys that collide with none do not move.
+        """
+        return unique_keys(keys, canonical=self._canonical_schema_path)
+
+    def _canonical_schema_path(self, rel_path: str) -> bool:
+        parts = rel_path[: -len(".json")].split("/") if rel_path.endswith(".json") else []
+        return (len(parts) == 3 and all(clean(p) == p for p in parts[:2])
+                and _VERSION.fullmatch(parts[2]) is not None)
 
     #: A group the lineage view can still draw; a bigger one is split by name prefix (``group_split``).
     max_group_size = 300
@@ -129,6 +189,21 @@ class ReflektTranslator:
 
     def raw_table_key(self, source_schema: str, table: str) -> AssetKey:
         return AssetKey(["raw", clean(source_schema), clean(table)])
+
+    def raw_table_keys(self, source_schema: str, tables: Iterable[str]) -> dict[str, AssetKey]:
+        """Every table of one source -> its key, distinct for distinct tables.
+
+        A table keeps ``raw_table_key`` unless another table of the source has that key too
+        (RudderStack writes the event ``Users`` to ``_users`` beside its ``users`` table, and keeps
+        an event's leading underscores: ``_Order Completed`` -> ``_order_completed`` beside
+        ``order_completed``). Then the table the key spells exactly keeps it (``users``), and the
+        others are keyed by their own name, invalid characters replaced but underscores kept
+        (``raw/<schema>/_users``), or with a hash suffix where that is taken too.
+        """
+        tables = sorted(set(tables))
+        keys = {table: self.raw_table_key(source_schema, table) for table in tables}
+        return unique_keys(keys, canonical=lambda table: keys[table].path[-1] == table,
+                           alternative=lambda table, key: AssetKey([*key.path[:-1], _NAME.sub("_", table) or "_"]))
 
     def lint_report_key(self) -> AssetKey:
         return AssetKey(["reflekt", "lint_report"])

@@ -101,3 +101,138 @@ def test_postgres_naming_stats_and_drift_for_every_source(tmp_path, pg):
     assert not checks[pg_order].passed and not checks[local_order].passed
     assert [(i["kind"], i["column"]) for i in pg_items] == [("property_without_column", "coupon")]
     assert [(i["kind"], i["column"]) for i in local_items] == [("column_without_property", "gift_wrap")]
+
+
+# --- keys are collision-free: every pair of distinct tables (and schema files) gets its own key ---
+
+import json
+import re
+
+from reflekt_core.cdp import get_layout
+from reflekt_core.cdp.layout import CALL_TABLES
+from reflekt_dagster.translator import ReflektTranslator
+from tests.helpers import VECTORS
+
+WAREHOUSES = ("postgres", "redshift", "snowflake", "bigquery", "duckdb")
+DAGSTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _names() -> list[str]:
+    """Event names from the naming vectors (Segment's go-snakecase table, RudderStack's loader cases,
+    the CDP naming rules), RudderStack's reserved words, the CDPs' own table names as event names,
+    and each with one and two leading underscores (RudderStack keeps them)."""
+    snake = json.loads((VECTORS / "segment-go-snakecase.json").read_text())
+    rudder = json.loads((VECTORS / "rudderstack-naming.json").read_text())
+    rules = json.loads((VECTORS / "cdp-warehouse-naming.json").read_text())
+    reserved = json.loads((VECTORS / "rudderstack-reserved-tables-columns.json").read_text())
+    names = [v["input"] for v in snake["vectors"]] + [v["input"] for v in snake.get("derived_examples", [])]
+    names += [c["tableName"] for group in ("TestTransformTableName", "TestTransformColumnName") for c in rudder[group]]
+    names += [v["input"] for v in rules["vectors"]]
+    names += sorted(reserved["POSTGRES"])[:40] + [t.title() for t in [*CALL_TABLES.values(), "users", "accounts"]]
+    names += ["Order Completed", "Order_Completed", "order_completed", "Order-Completed", "OrderCompleted", "Users"]
+    names = [n for n in dict.fromkeys(names) if isinstance(n, str) and n.strip("_ ")]
+    return [*names, *(f"_{n}" for n in names), *(f"__{n}" for n in names)]
+
+
+def _tables(cdp: str, warehouse: str, names: list[str]) -> set[str]:
+    layout = get_layout(cdp, warehouse)
+    tables = {t for call in ("identify", "page", "screen", "group", "alias")
+              for t in layout.tables_written("x", call)}
+    return tables | {t for n in names for t in layout.tables_written(n, "track") if t}
+
+
+def test_raw_table_keys_are_distinct_for_every_pair_of_tables_on_the_naming_vectors():
+    translator, names = ReflektTranslator(), _names()
+    moved = set()
+    for cdp in ("segment", "rudderstack"):
+        for warehouse in WAREHOUSES:
+            tables = _tables(cdp, warehouse, names)
+            keys = translator.raw_table_keys("segment", tables)
+            assert len(set(keys.values())) == len(tables), (cdp, warehouse)
+            plain = {t: translator.raw_table_key("segment", t) for t in tables}
+            shared = {k for k in plain.values() if list(plain.values()).count(k) > 1}
+            for table, key in keys.items():
+                assert all(DAGSTER_NAME.match(part) for part in key.path), key
+                if plain[table] not in shared:
+                    assert key == plain[table], table  # a key that collided with none did not move
+                else:
+                    moved.add((cdp, table, key.path[-1]))
+    # the realistic collisions: RudderStack's _users (event "Users") beside users, and an event's
+    # leading underscores kept (_order_completed beside order_completed); the exact name keeps the key
+    assert ("rudderstack", "_users", "_users") in moved and ("rudderstack", "users", "users") in moved
+    assert ("rudderstack", "_order_completed", "_order_completed") in moved
+
+
+def test_schema_keys_are_distinct_for_every_pair_of_files_on_the_naming_vectors():
+    translator = ReflektTranslator()
+    folders = [n for n in _names() if "/" not in n and "\0" not in n and n not in (".", "..")]
+    rel_paths = list(dict.fromkeys(f"{plan}/{name}/{version}.json" for plan in ("shop", "com.acme", "com_acme")
+                                   for name in folders for version in ("1-0", "1-0-0")))
+    plain = {rel: translator.schema_path_key(rel) for rel in rel_paths}
+    keys = translator.unique_schema_keys(plain)
+    assert len(set(keys.values())) == len(rel_paths)
+    counts: dict = {}
+    for key in plain.values():
+        counts[key] = counts.get(key, 0) + 1
+    moved = [rel for rel in rel_paths if keys[rel] != plain[rel]]
+    assert moved and all(counts[plain[rel]] > 1 for rel in moved)  # only colliding keys move
+    assert keys["com_acme/Order_Completed/1-0.json"] == plain["com_acme/Order_Completed/1-0.json"]  # its exact spelling
+    assert keys["com.acme/Order_Completed/1-0.json"] != plain["com.acme/Order_Completed/1-0.json"]
+    assert all(DAGSTER_NAME.match(part) for key in keys.values() for part in key.path)
+
+
+def test_colliding_tables_and_files_load_as_distinct_assets_with_their_own_lineage(tmp_path):
+    """RudderStack on DuckDB: track events "Users" (table _users) and an Identify (users), and
+    "_Order Completed" (_order_completed) beside "Order Completed" (order_completed); Iglu-style
+    event folders link-click and link_click. Each is its own asset, wired to its own schema."""
+    files = {"app/Users/1-0.json": {"self": {"name": "Users"}},
+             "app/Identify/1-0.json": {"self": {"name": "Identify"}, "description": "Identifies a user."},
+             "app/Order_Completed/1-0.json": {"self": {"name": "Order Completed"}},
+             "app/_Order_Completed/1-0.json": {"self": {"name": "_Order Completed"}},
+             "app/link-click/1-0.json": {"self": {"name": "link-click"}},
+             "app/link_click/1-0.json": {"self": {"name": "link_click"}}}
+    project = make_project(tmp_path / "plan", files)
+    identify = project / "schemas/app/Identify/1-0.json"
+    doc = json.loads(identify.read_text())
+    doc["self"]["metadata"]["call_type"] = "identify"  # how Reflekt marks an identify schema
+    identify.write_text(json.dumps(doc))
+    (project / "reflekt_profiles.yml").write_text(yaml.safe_dump({"dev": {"source": [
+        {"id": "local", "type": "duckdb", "path": str(tmp_path / "wh.duckdb")}]}}))
+    defs = build_definitions(project, "local.local.rudder", sdk="rudderstack")  # loads: no duplicate key
+    graph = defs.resolve_asset_graph()
+
+    def parents(*path):
+        return {k.to_user_string() for k in graph.get(AssetKey(list(path))).parent_keys}
+
+    assert parents("raw", "rudder", "_users") == {"event_schemas/app/Users__v1_0"}
+    assert "event_schemas/app/Identify__v1_0" in parents("raw", "rudder", "users")
+    assert parents("raw", "rudder", "order_completed") == {"event_schemas/app/Order_Completed__v1_0"}
+    underscored = parents("raw", "rudder", "_order_completed")  # the file _Order_Completed/1-0.json
+    assert len(underscored) == 1 and re.fullmatch(r"event_schemas/app/Order_Completed__v1_0__[0-9a-f]{8}",
+                                                  underscored.pop())
+    links = sorted(k.path[-1] for k in graph.get_all_asset_keys() if k.path[-1].startswith("link_click__v1_0"))
+    assert links[0] == "link_click__v1_0" and re.fullmatch(r"link_click__v1_0__[0-9a-f]{8}", links[1])
+    assert graph.get(AssetKey(["raw", "rudder", "_users"])).metadata["dagster/table_name"] == "local.rudder._users"
+
+
+def test_models_and_their_column_lineage_use_the_collision_free_keys():
+    from reflekt_dagster.dbt import column_lineage, model_specs
+
+    translator = ReflektTranslator()
+    raw = translator.raw_table_keys("rudder", ["users", "_users"])
+    files = ["app/Users/1-0.json", "app/_Users/1-0.json"]  # one key each, though both clean to Users__v1_0
+    schema_keys = translator.unique_schema_keys({rel: translator.schema_path_key(rel) for rel in files})
+    assert len(set(schema_keys.values())) == 2
+    index = {"adapter": "duckdb", "models": [
+        {"unique_id": f"model.p.{name}", "name": name, "key": [name], "fqn": name, "description": "", "path": "",
+         "table": "", "materialized": "view", "code_version": None, "columns": [], "sources": [["rudder", table]],
+         "models": [], "tests": 0} for name, table in (("stg_users", "users"), ("stg_event_users", "_users"))]}
+    specs, _ = model_specs(index, translator, lambda source, table: raw[table])
+    deps = {s.key.path[-1]: {d.asset_key for d in s.deps} - {translator.dbt_package_key()} for s in specs}
+    assert deps == {"stg_users": {AssetKey(["raw", "rudder", "users"])},
+                    "stg_event_users": {AssetKey(["raw", "rudder", "_users"])}}
+    lineage = {"source": "rudder", "models": {"stg_event_users": {
+        "plan": {"raw": ["_users", "plan"], "properties": [["app/_Users/1-0.json", "plan"]]}}}}
+    found = column_lineage(lineage, "stg_event_users", translator, dict(schema_keys), lambda s, t: raw[t])
+    assert {(d.asset_key, d.column_name) for d in found.deps_by_column["plan"]} == {
+        (AssetKey(["raw", "rudder", "_users"]), "plan"), (schema_keys["app/_Users/1-0.json"], "plan")}
