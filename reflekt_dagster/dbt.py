@@ -186,11 +186,20 @@ def build_dbt_model_assets(store: PackageStore, profiles_dir: Path | None, trans
         return _unprepared_asset(translator)
     specs, checks = model_specs(index, translator, raw_key)
     loaded = {AssetKey(m["key"]): m for m in index["models"]}
+    manifest = store.manifest()
+    if specs and manifest is not None:
+        # what dagster-dbt's get_asset_key_for_model, get_asset_key_for_source and build_dbt_asset_selection
+        # read from a dbt assets definition: the manifest and the translator, both lazy (reflekt_dagster.dbt_helpers)
+        from reflekt_dagster.dbt_helpers import helper_metadata
+
+        key_of = {m["unique_id"]: AssetKey(m["key"]) for m in index["models"]}
+        specs[0] = specs[0].merge_attributes(metadata=helper_metadata(
+            manifest, store.manifest, key_of, raw_key or translator.raw_table_key))
 
     # allow_arbitrary_check_specs: every check targets one of these models; Dagster's own check of that is
     # quadratic in the number of assets.
     @multi_asset(name="reflekt_dbt_models", specs=specs, check_specs=checks, can_subset=True,
-                 allow_arbitrary_check_specs=True)
+                 allow_arbitrary_check_specs=True, op_tags={"dagster_dbt/select": "fqn:*"})
     def reflekt_dbt_models(context: AssetExecutionContext, dbt: DbtRunResource):
         current = store.current()
         if current is None or store.manifest() is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_sensor_context
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, build_sensor_context
 
 from reflekt_dagster.definitions import DagsterOptions, build_definitions
 
@@ -400,3 +400,43 @@ def test_the_runs_default_executor_is_an_option():
     assert make_executor().config_schema.default_value == {"multiprocess": {}}
     with pytest.raises(UsageError, match="unknown executor 'threads'"):
         make_executor("threads")
+
+
+def test_dagster_dbt_helpers_and_reflekt_equivalents_work_on_the_models(defs):
+    """dagster-dbt's get_asset_key_for_model / _for_source / build_dbt_asset_selection on the models,
+    which are built from Reflekt's model index, not @dbt_assets; and the manifest-free equivalents."""
+    from dagster import AssetSelection, Definitions, asset, define_asset_job
+    from dagster_dbt import (build_dbt_asset_selection, get_asset_key_for_model, get_asset_key_for_source,
+                             get_asset_keys_by_output_name_for_source)
+
+    from reflekt_dagster import dbt_models, model_key, source_keys
+
+    models = dbt_models(defs)
+    graph = defs.resolve_asset_graph()
+    order = AssetKey(["stg_segment__order_completed"])
+    assert get_asset_key_for_model([models], "stg_segment__order_completed") == order
+    assert model_key(defs, "stg_segment__order_completed") == order
+    with pytest.raises(KeyError):
+        model_key(defs, "stg_segment__nothing")
+    by_output = get_asset_keys_by_output_name_for_source([models], "segment")  # the dbt source: raw tables
+    raw = source_keys(defs, "segment")
+    assert raw["order_completed"] == AssetKey(["raw", "segment", "order_completed"])
+    assert set(by_output.values()) <= set(raw.values()) <= set(graph.get_all_asset_keys())
+    assert raw["order_completed"] in by_output.values()
+    with pytest.raises(KeyError):  # as with @dbt_assets: the source has several tables
+        get_asset_key_for_source([models], "segment")
+
+    selection = build_dbt_asset_selection([models], dbt_select="stg_segment__cart_viewed stg_segment__tracks",
+                                          dbt_exclude="stg_segment__tracks")
+    cart = AssetKey(["stg_segment__cart_viewed"])
+    assert selection.resolve(graph) == {cart}
+    assert selection.downstream(depth=0).resolve_checks(graph) == {AssetCheckKey(cart, "dbt_tests")}
+
+    @asset(deps=[get_asset_key_for_model([models], "stg_segment__order_completed")])
+    def revenue():
+        return None
+
+    merged = Definitions.merge(defs, Definitions(assets=[revenue], jobs=[
+        define_asset_job("cart_models", selection=selection.downstream(depth=0) | AssetSelection.assets(revenue))]))
+    assert order in merged.resolve_asset_graph().get(AssetKey(["revenue"])).parent_keys
+    assert merged.resolve_job_def("cart_models").asset_layer.selected_asset_keys == {cart, AssetKey(["revenue"])}
