@@ -126,7 +126,7 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
         unloaded = [rel for rel in edited if not keys_for_files([rel])]
         still = [rel for rel in pending if rel not in loaded_now and rel not in edited] + unloaded
         keys = keys_for_files(sorted(set(edited) | set(loaded_now)))
-        known = _known_keys(context)
+        known = _known_keys(context, schemas_dir)
         tags = {SENSOR_TAG: name, "reflekt/commit": found.commit or "none",
                 "reflekt/author": found.author or "unknown"}
         if not found.changes and not keys and not config_changed:
@@ -164,12 +164,24 @@ def make_schemas_sensor(schemas_dir: Path, keys_for_files: Callable[[list[str]],
     return schemas_sensor
 
 
-def _known_keys(context: SensorEvaluationContext) -> Callable[[AssetKey], bool] | None:
-    """Is a key still in the loaded asset graph? (A failed run's asset may be gone after a reload.)"""
+def _known_keys(context: SensorEvaluationContext, schemas_dir: Path) -> Callable[[AssetKey], bool] | None:
+    """Can a failed run's asset still be built? It is in the loaded asset graph (it may be gone
+    after a reload) and, for a schema asset (metadata ``path``: ``schemas/<file>``), its file exists
+    (a broken file deleted since: its asset stays until the reload, and selecting it would fail)."""
     repository = context.repository_def
     if repository is None:
         return None
-    return lambda key: repository.asset_graph.has(key)
+
+    def known(key: AssetKey) -> bool:
+        graph = repository.asset_graph
+        if not graph.has(key):
+            return False
+        path = graph.get(key).metadata.get("path")
+        path = getattr(path, "value", path)
+        return not (isinstance(path, str) and path.startswith("schemas/")) or (
+            schemas_dir / path[len("schemas/"):]).is_file()
+
+    return known
 
 
 def automated_selection(translator) -> AssetSelection:

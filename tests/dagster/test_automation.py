@@ -344,3 +344,14 @@ def test_a_dead_warehouse_a_dbt_error_and_a_run_in_flight_are_not_forgotten(tmp_
     assert follow_up.tags["reflekt/carried_runs"] == in_flight.run_id
     assert shop.tick().run_requests == []
     assert shop.run(follow_up) and shop.built(MODELS["Cart_Viewed"])
+
+
+def test_a_broken_file_deleted_after_its_red_run_is_not_carried(tmp_path):
+    shop = Shop(tmp_path / "shop")
+    shop.edit("Order_Completed", '"type": "object"', '"type": "objekt"')
+    assert not shop.run(shop.request())
+    (shop.root / "schemas/shop/Order_Completed/1-0.json").unlink()  # its asset stays until a reload
+    deleted = shop.request()
+    # the red run's owed work, without the deleted file's schema (selecting it would fail the run)
+    assert set(deleted.asset_selection) == {LINT_KEY, PACKAGE, MODELS["Order_Completed"]}
+    assert deleted.tags["reflekt/reload"] == "true"
