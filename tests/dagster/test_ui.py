@@ -1,10 +1,10 @@
-"""The Dagster UI serves the Reflekt graph: webserver on localhost, headless Chromium, a screenshot."""
+"""The Dagster UI draws the Reflekt graph: webserver on localhost, headless Chromium over the DevTools
+protocol; the lineage views' nodes and a schema asset's column schema are read from the DOM."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.dagster.chromium import BINARY as CHROMIUM
+from tests.dagster.chromium import COLUMN_NAMES, DRAWN, NUX, Chromium
 from tests.dagster.dagster_dev import alive, stop_process_group
 from tests.helpers import ROOT, dagster_env
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _free_port() -> int:
@@ -27,6 +27,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _shown(name: str, labels: list[str]) -> bool:
+    """``name`` is among node labels, whole or middle-truncated by the UI (``Order_Compl…__v1_1``)."""
+    for label in labels:
+        head, _, tail = label.partition("\u2026")
+        if label == name or (_ and name.startswith(head) and name.endswith(tail) and len(head + tail) < len(name)):
+            return True
+    return False
 
 
 @pytest.mark.slow
@@ -56,63 +63,68 @@ def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
                 assert time.monotonic() < deadline, "the webserver did not start"
                 time.sleep(0.5)
         assert info["dagster_version"]
-        query = json.dumps({"query": "{ assetNodes { assetKey { path } dependencyKeys { path } } }"}).encode()
+        query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"}).encode()
         for _ in range(60):  # the code location loads in the background
             request = urllib.request.Request(f"{base}/graphql", data=query, headers={"Content-Type": "application/json"})
             nodes = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]["assetNodes"]
             if nodes:
                 break
             time.sleep(1)
-        # Dagster's "Join the Dagster community" dialog covers the page on localhost until it is dismissed;
-        # dismiss it the way its own Skip button does (the instance remembers it).
-        for body in ("mutation { setNuxSeen }", "{ shouldShowNux }"):
-            request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": body}).encode(),
-                                             headers={"Content-Type": "application/json"})
-            answer = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]
-        assert answer == {"shouldShowNux": False}
+        # dagster.yaml turns Dagster's "Join the Dagster community" dialog off (nux: enabled: false):
+        # the UI asks the instance, which says no before anyone dismissed anything.
+        request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": "{ shouldShowNux }"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        assert json.loads(urllib.request.urlopen(request, timeout=30).read())["data"] == {"shouldShowNux": False}
         edges = {"/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes}
         assert "event_schemas/jaffle_shop/Order_Completed__v1_1" in edges["raw/segment/order_completed"]
         assert "raw/segment/order_completed" in edges["stg_segment__order_completed"]
-        shot = tmp_path / "asset-graph.png"
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1400,900", "--virtual-time-budget=20000"]
-        url = f"{base}/asset-groups/schemas_jaffle_shop"
-        browser = subprocess.Popen([CHROMIUM, *flags, f"--screenshot={shot}", url], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
-        browser.wait(timeout=120)
-        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                             start_new_session=True).stdout
-        assert shot.is_file() and shot.stat().st_size > 10_000
-        assert "Dagster" in dom or "dagster" in dom
-        # A schema asset's page: its properties as the asset's column schema.
-        columns = json.dumps({"query": """{ assetNodes(assetKeys: [{path: ["event_schemas", "jaffle_shop",
-            "Order_Completed__v1_1"]}]) { metadataEntries { label ... on TableSchemaMetadataEntry {
-            schema { columns { name type } } } } } }"""}).encode()
-        request = urllib.request.Request(f"{base}/graphql", data=columns, headers={"Content-Type": "application/json"})
-        entries = json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]["assetNodes"][0]
-        schema = next(e["schema"] for e in entries["metadataEntries"] if e["label"] == "dagster/column_schema")
-        assert {"name": "coupon", "type": "string"} in schema["columns"]
-        page = tmp_path / "schema-columns.png"
-        asset_url = f"{base}/assets/event_schemas/jaffle_shop/Order_Completed__v1_1?view=overview"
-        subprocess.run([CHROMIUM, *flags, f"--screenshot={page}", asset_url], capture_output=True, timeout=120,
-                       start_new_session=True)
-        asset_dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", asset_url], capture_output=True, text=True,
-                                   timeout=120, start_new_session=True).stdout
-        assert page.is_file() and page.stat().st_size > 10_000
-        assert "Order_Completed__v1_1" in asset_dom
-        assert "Join the Dagster community" not in asset_dom  # nothing covers the page
-        # The column schema is on the page: every property, with its type and description.
-        for text in ("coupon", "Coupon code redeemed on the order, if any.", "checkout_id"):
-            assert text in asset_dom, text
+        groups = {n["groupName"] for n in nodes}
+        properties = json.loads((demo_project / "schemas/jaffle_shop/Order_Completed/1-1.json").read_text())["properties"]
         artefacts = Path(os.environ.get("REFLEKT_SCREENSHOT_DIR", tmp_path))
-        if artefacts != tmp_path:
-            artefacts.mkdir(parents=True, exist_ok=True)
-            shutil.copy(shot, artefacts / shot.name)
-            shutil.copy(page, artefacts / page.name)
+        browser = Chromium(tmp_path / "chromium")
+        with browser:
+            # The global lineage: one tile per group (Dagster collapses groups there).
+            browser.navigate(f"{base}/asset-groups")
+            browser.wait_for(DRAWN.replace("return {", "return objects.length > 0 && {", 1), 90)
+            time.sleep(0.5)
+            drawn = browser.evaluate(DRAWN)
+            assert set(drawn["groups"]) == groups and drawn["edges"] > 0, drawn
+            browser.screenshot(artefacts / "global-lineage.png")
+            # One group's lineage: its schema assets as nodes and, beside them, what they feed (raw tables,
+            # the lint report, the package). Only what is on screen is drawn: the middle of a tall graph.
+            browser.navigate(f"{base}/locations/__repository__@reflekt/asset-groups/schemas_jaffle_shop")
+            browser.wait_for(DRAWN.replace("return {", "return objects.length > 1 && {", 1), 60)
+            time.sleep(0.5)
+            drawn = browser.evaluate(DRAWN)
+            members = {"/".join(n["assetKey"]["path"]) for n in nodes if n["groupName"] == "schemas_jaffle_shop"}
+            downstream = {key for key, upstream in edges.items() if upstream & members}
+            assert {key.rsplit("/", 1)[1] for key in members} & set(drawn["nodes"]), drawn
+            assert set(drawn["nodes"]) <= {key.rsplit("/", 1)[1] for key in members | downstream}, drawn
+            assert drawn["edges"] > 0 and not drawn["groups"], drawn
+            shot = browser.screenshot(artefacts / "asset-graph.png")
+            # A schema asset's own lineage: the schema, the raw table it describes, the staging model.
+            browser.navigate(f"{base}/assets/event_schemas/jaffle_shop/Order_Completed__v1_1?view=lineage")
+            browser.wait_for(DRAWN.replace("return {", "return objects.length > 1 && {", 1), 60)
+            time.sleep(0.5)
+            drawn = browser.evaluate(DRAWN)
+            assert _shown("Order_Completed__v1_1", drawn["nodes"]) and "order_completed" in drawn["nodes"], drawn
+            assert "stg_segment__order_completed" not in drawn["nodes"]  # two steps away: not a neighbour
+            browser.screenshot(artefacts / "schema-lineage.png")
+            # A schema asset's page: its properties as the asset's column schema.
+            browser.navigate(f"{base}/assets/event_schemas/jaffle_shop/Order_Completed__v1_1?view=overview")
+            browser.wait_for(f"{COLUMN_NAMES} && document.body.innerText.includes('Coupon code redeemed')", 60)
+            assert sorted(browser.evaluate(COLUMN_NAMES)) == sorted(properties)
+            text = browser.text()
+            for expected in ("Coupon code redeemed on the order, if any.", "non-nullable"):
+                assert expected in text, expected
+            time.sleep(1.5)  # Dagster shows its dialog 1 s after a page loads
+            assert not browser.evaluate(NUX), "the community dialog covers the page"
+            page = browser.screenshot(artefacts / "schema-columns.png")
+        assert shot.stat().st_size > 10_000 and page.stat().st_size > 10_000
     finally:
-        if browser is not None and browser.poll() is None:
-            os.killpg(browser.pid, signal.SIGKILL)
+        if browser is not None:
+            browser.close()
+            assert browser.proc.poll() is not None
         started = stop_process_group(server)
     assert server.poll() is not None
     time.sleep(0.5)
