@@ -68,7 +68,7 @@ class SchemasUpdated(AutomationCondition[AssetKey]):
         handled = int(previous) if previous not in (None, "") else None
         if context.candidate_subset.is_empty:
             return AutomationResult(context=context, true_subset=context.get_empty_subset(), cursor=previous)
-        parents = list(context.asset_graph.get(key).parent_keys)
+        parents = _watched(context.asset_graph, key)
         # The evaluator prefetched these records (the evaluated assets and their parents) in one
         # query; blocking_get_many answers from that cache, or batches what is missing into one query.
         records = AssetRecord.blocking_get_many(context.asset_graph_view, [key, *parents])
@@ -83,6 +83,17 @@ class SchemasUpdated(AutomationCondition[AssetKey]):
             return AutomationResult(context=context, true_subset=context.get_empty_subset(), cursor=previous)
         return AutomationResult(context=context, true_subset=context.candidate_subset,
                                 cursor=str(max((d or 0 for d in deps), default=0)))
+
+
+def _watched(graph, key: AssetKey) -> list[AssetKey]:
+    """The asset's dependencies, and the dependencies of those that carry this condition too: the
+    package depends on the lint report, and still runs in the same tick when a schema changes."""
+    found: dict[AssetKey, None] = {}
+    for parent in sorted(graph.get(key).parent_keys, key=lambda k: k.path):
+        found[parent] = None
+        if isinstance(graph.get(parent).automation_condition, SchemasUpdated):
+            found.update(dict.fromkeys(graph.get(parent).parent_keys))
+    return list(found)
 
 
 def _latest_materialisation(record) -> int | None:

@@ -142,7 +142,7 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
                 *[build_catalog_asset(s, translator) for s in sources],
                 package, dbt_models, *build_registry_assets(sorted(registries), translator),
                 *[observable for observable, _ in raw_assets]],
-        asset_checks=[drift for _, drift in raw_assets],
+        asset_checks=[check for _, drifts in raw_assets for check in drifts],
         sensors=sensors, schedules=schedules, resources=resources, executor=make_executor(options.executor),
         jobs=[make_registry_push_job(r) for r in sorted(registries) if r in PUSHABLE])
 

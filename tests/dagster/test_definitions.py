@@ -242,15 +242,15 @@ def test_a_lint_error_fails_the_run_and_stops_the_models(defs, demo_project):
         path.write_text("{ this is not json")
         job = defs.resolve_implicit_global_asset_job_def()
         result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[
-            AssetKey(["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"]), AssetKey(["reflekt", "dbt_package"]),
-            AssetKey(["stg_segment__cart_viewed"])])
+            AssetKey(["event_schemas", "jaffle_shop", "Cart_Viewed__v1_0"]), AssetKey(["reflekt", "lint_report"]),
+            AssetKey(["reflekt", "dbt_package"]), AssetKey(["stg_segment__cart_viewed"])])
         assert not result.success
         evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
         assert len(evaluations) == 1 and not evaluations[0].passed
         assert "invalid JSON" in evaluations[0].metadata["error"].value
         failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
         assert "lint failed" in failure.event_specific_data.error.message
-        assert result.get_asset_materialization_events() == []  # neither the package nor the model ran
+        assert result.get_asset_materialization_events() == []  # neither the lint report, the package nor the model ran
     finally:
         path.write_text(original)
 

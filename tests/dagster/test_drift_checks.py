@@ -42,3 +42,41 @@ def test_type_mismatch_and_untranslatable_pattern_are_checks(tmp_path, monkeypat
         assert meta[kind].value >= 1, kind  # one item per schema version that declares it
         assert {(i["table"], i["column"]) for i in items if i["kind"] == kind} == {("order_completed", column)}, kind
     assert "**type_mismatch**" in meta["drift"].value
+
+
+def test_drift_checks_split_by_group_report_what_one_plan_of_every_schema_reports(tmp_path, monkeypatch):
+    """Past max_group_size tables the drift checks are one multi-asset check per group; each plans
+    only the schemas that write its tables, and together they report exactly the items of the
+    whole source's plan."""
+    from reflekt_core.dbt import plan_source, source_catalog
+    from reflekt_core.project import load_project
+    from reflekt_core.schemas import load_selected
+    from reflekt_dagster.translator import ReflektTranslator
+
+    class Small(ReflektTranslator):
+        max_group_size = 2
+
+    demo = copy_seeded_demo(tmp_path / "jaffle_shop")
+    monkeypatch.setenv("REFLEKT_DEMO_DUCKDB", str(demo / "warehouse.duckdb"))
+    with duckdb.connect(str(demo / "warehouse.duckdb")) as con:
+        con.execute("alter table segment.order_completed alter total type varchar")
+        con.execute("alter table segment.cart_viewed drop column cart_id")
+    defs = build_definitions(demo, SOURCE, "segment", dbt_profiles_dir=demo / "dbt_profiles", translator=Small())
+    check_ops = {c.node_def.name for c in defs.resolve_asset_graph().assets_defs
+                 if c.check_keys and not c.keys}
+    assert len(check_ops) > 2 and all(name.startswith("raw_table_drift__") for name in check_ops)
+    raw_keys = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "raw"]
+    job = define_asset_job("drift", selection=AssetSelection.checks(*[AssetCheckKey(k, "drift") for k in raw_keys]))
+    result = Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def("drift").execute_in_process(
+        instance=DagsterInstance.ephemeral())
+    assert result.success
+    found = sorted(json.dumps(item, sort_keys=True) for ev in result.all_events
+                   if type(ev.event_specific_data).__name__ == "AssetCheckEvaluation"
+                   and ev.event_specific_data.check_name == "drift"
+                   for item in ev.event_specific_data.metadata["items"].value)
+    project = load_project(demo)
+    plan = plan_source(project, load_selected(project.schemas_dir).schemas, source_catalog(project, SOURCE), "segment")
+    raw_tables = {k.path[-1] for k in raw_keys}
+    expected = sorted(json.dumps(d.to_dict(), sort_keys=True) for d in plan.drift if d.table in raw_tables)
+    assert found == expected
+    assert {json.loads(item)["table"] for item in found} >= {"order_completed", "cart_viewed"}  # two groups
