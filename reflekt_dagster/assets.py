@@ -10,8 +10,6 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
                      asset, multi_asset)
 
 from reflekt_core.errors import ReflektError
-from reflekt_core.lint.reporters import render_json
-from reflekt_core.lint.result import Level
 from reflekt_dagster.package import PackageStore, package_files
 from reflekt_dagster.reload import RELOAD_TAG, request_reload
 from reflekt_dagster.resources import ReflektResource, RegistryResource, WarehouseResource
@@ -45,6 +43,7 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
     def event_schemas(context: AssetExecutionContext, reflekt: ReflektResource):
         from reflekt_core.evolution.history import check_project_versions
         from reflekt_core.lint.engine import lint_schemas
+        from reflekt_core.lint.result import Level
         from reflekt_core.report import render_schema
         from reflekt_core.schemas.gitchanges import blob_hash
         from reflekt_core.schemas.loader import iter_load, iter_schema_files
@@ -120,6 +119,7 @@ def build_lint_report_asset(specs: SchemaSpecs, translator: ReflektTranslator, a
     def lint_report(reflekt: ReflektResource) -> MaterializeResult:
         from reflekt_core.evolution.history import check_project_versions, markdown_table
         from reflekt_core.lint.engine import lint_project
+        from reflekt_core.lint.reporters import render_json
 
         try:
             project = reflekt.load()
@@ -181,6 +181,7 @@ def build_dbt_package_asset(specs: SchemaSpecs, source: str, translator: Reflekt
                     warehouse: WarehouseResource) -> MaterializeResult:
         from reflekt_core.dbt import build_from_project
         from reflekt_core.lint.engine import lint_project
+        from reflekt_core.lint.result import Level
 
         try:
             project = reflekt.load()

@@ -1,4 +1,5 @@
-"""The fast path in front of Dagster's type resolution answers exactly what Dagster answers."""
+"""Load speed-ups: the fast path in front of Dagster's type resolution answers exactly what Dagster
+answers; definitions are built with the garbage collector paused, then frozen."""
 
 from __future__ import annotations
 
@@ -27,3 +28,24 @@ def test_it_is_applied_for_the_pinned_dagster_and_answers_as_dagster_does():
     assert fast(nothing) is nothing  # the instance: answered first
     assert fast(None) is resolve_dagster_type(None) and Out(None).dagster_type is resolve_dagster_type(None)
     assert Out(int).dagster_type.key == resolve_dagster_type(int).key
+
+
+def test_definitions_are_built_with_the_collector_paused_and_then_frozen():
+    import gc
+
+    from reflekt_dagster.definitions import build_definitions
+    from tests.helpers import ROOT
+
+    gc.unfreeze()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    defs = build_definitions(ROOT / "examples" / "jaffle_shop", "jaffle_shop.warehouse.segment")
+    assert gc.isenabled()  # restored
+    assert gc.get_freeze_count() > 0 and defs.resolve_asset_graph().get_all_asset_keys()
+    gc.unfreeze()
+    gc.disable()
+    try:
+        build_definitions(ROOT / "examples" / "jaffle_shop", "jaffle_shop.warehouse.segment")
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+        gc.unfreeze()
