@@ -33,7 +33,7 @@ from dagster import Definitions, EnvVar, definitions
 from reflekt_dagster.assets import (build_catalog_asset, build_dbt_package_asset, build_lint_report_asset,
                                     build_registry_assets, build_schema_assets)
 from reflekt_dagster.dbt import build_dbt_model_assets
-from reflekt_dagster.raw import build_raw_table_assets, raw_source, source_labels
+from reflekt_dagster.raw import build_raw_table_assets, raw_source, source_groups, source_labels
 from reflekt_dagster.executor import make_executor
 from reflekt_dagster.package import PackageStore, dbt_executable
 from reflekt_dagster.resources import DbtRunResource, ReflektResource, RegistryResource, WarehouseResource
@@ -127,6 +127,7 @@ def _build_definitions(project_dir, source, sdk, *, profile, dbt_profiles_dir, r
         source_sdk = (source_sdks or {}).get(ref_text, sdk)
         layout = get_layout(source_sdk, warehouse_types.get(ref.source_id), project.rudderstack_divide_numbers)
         raw_sources.append(raw_source(ref_text, source_sdk, layout, labels[ref_text], specs.entries, translator))
+    raw_sources = source_groups(raw_sources, labels)  # raw_events for the first, raw_events__<label> for others
     raw_assets = [build_raw_table_assets(raw, translator) for raw in raw_sources]
     raw_schemas = raw_sources[0].schema_deps()
     # the location's keys where names collide (translator.raw_table_keys, unique_schema_keys), for the models too

@@ -13,7 +13,7 @@ kind's items (one check per kind cost 7 check specs per table: 35,000 at 5,000 s
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey,
                      AssetSpec, BetaWarning, DataVersion, Failure, MetadataValue, ObserveResult, TableColumn,
@@ -45,6 +45,8 @@ class RawSource:
     source: str                    # source_id.database.schema
     sdk: str
     tables: dict[AssetKey, tuple[str, list[AssetKey]]]
+    #: the raw tables' group (then ``_<prefix>`` past max_group_size); ``source_groups`` names them per source
+    group: str = "raw_events"
 
     @property
     def name(self) -> str:
@@ -97,7 +99,7 @@ def build_raw_table_assets(raw: RawSource, translator: ReflektTranslator):
 
     ref = parse_source_ref(raw.source)
     split = translator.group_split([table for table, _ in raw.tables.values()])  # drawable groups
-    specs = [AssetSpec(key=key, deps=deps, group_name=f"raw_events_{split[table]}" if split[table] else "raw_events",
+    specs = [AssetSpec(key=key, deps=deps, group_name=f"{raw.group}_{split[table]}" if split[table] else raw.group,
                        kinds={"table"},
                        metadata={"dagster/table_name": f"{ref.database}.{ref.schema}.{table}", "source": raw.source},
                        description=f"Raw events the CDP loads into {raw.source} (observed, never materialised).")
@@ -164,6 +166,15 @@ def _drift_checks(raw: RawSource, keys: list[AssetKey], suffix: str):
                                    severity=AssetCheckSeverity.WARN, metadata=_drift_metadata(items, raw.source))
 
     return raw_table_drift
+
+
+def source_groups(raws: Sequence[RawSource], labels: Mapping[str, str]) -> list[RawSource]:
+    """Each source's raw tables in groups of their own: ``raw_events[_<prefix>]`` for the first
+    source (as with one source), ``raw_events__<label>[_<prefix>]`` for each other one. Every source
+    splits its own tables by name prefix, so sharing the group names put two sources' tables with
+    one prefix in one group, past ``max_group_size`` (378 tables at 5,000 schemas, two sources)."""
+    return [raw if i == 0 else replace(raw, group=f"raw_events__{clean(labels[raw.source])}")
+            for i, raw in enumerate(raws)]
 
 
 def source_labels(sources: Sequence[str]) -> Mapping[str, str]:

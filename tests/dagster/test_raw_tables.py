@@ -236,3 +236,21 @@ def test_models_and_their_column_lineage_use_the_collision_free_keys():
     found = column_lineage(lineage, "stg_event_users", translator, dict(schema_keys), lambda s, t: raw[t])
     assert {(d.asset_key, d.column_name) for d in found.deps_by_column["plan"]} == {
         (AssetKey(["raw", "rudder", "_users"]), "plan"), (schema_keys["app/_Users/1-0.json"], "plan")}
+
+
+def test_each_source_has_its_own_raw_table_groups(tmp_path):
+    """Sources split their tables into groups by name prefix each; with shared group names two
+    sources' tables of one prefix shared one group, past what the lineage view draws."""
+    project = make_project(tmp_path / "plan", {"shop/Order/1-0.json": ORDER, "shop/Cart_Viewed/1-0.json": {}})
+    (project / "reflekt_profiles.yml").write_text(yaml.safe_dump({"dev": {"source": [
+        {"id": "prod", "type": "duckdb", "path": str(tmp_path / "prod.duckdb")},
+        {"id": "staging", "type": "duckdb", "path": str(tmp_path / "staging.duckdb")}]}}))
+    defs = build_definitions(project, ["prod.prod.segment", "staging.staging.segment"])
+    graph = defs.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
+    assert groups["raw/segment/order"] == "raw_events"  # the first source: as with one source
+    assert groups["raw/staging_staging_segment/order"] == "raw_events__staging_staging_segment"
+    by_group: dict = {}
+    for key, group in groups.items():
+        by_group.setdefault(group, set()).add(key.split("/")[1])
+    assert all(len(sources) == 1 for sources in by_group.values())
