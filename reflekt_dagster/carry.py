@@ -136,7 +136,7 @@ def carried_when_idle(instance: DagsterInstance, sensor_name: str, watch: RunWat
     if not watch.open:
         return Carried(watch=watch)
     opened = list(instance.get_run_records(RunsFilter(run_ids=list(watch.open))))
-    later = [r for r in _newer_runs(instance, sensor_name, watch.after)]
+    later = _newer_runs(instance, sensor_name, watch.after)
     if any(not r.dagster_run.is_finished for r in [*opened, *later]):
         return Carried(watch=watch, waiting=True)
     failed = _failed(opened)

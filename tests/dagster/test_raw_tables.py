@@ -3,6 +3,8 @@ last received_at, drift checks on every source's tables; DuckDB and a real Postg
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 
 import duckdb
@@ -10,8 +12,11 @@ import pytest
 import yaml
 from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, Definitions, define_asset_job
 
+from reflekt_core.cdp import get_layout
+from reflekt_core.cdp.layout import CALL_TABLES
 from reflekt_dagster.definitions import build_definitions
-from tests.helpers import make_project
+from reflekt_dagster.translator import ReflektTranslator
+from tests.helpers import VECTORS, make_project
 
 ORDER = {"properties": {"order_id": {"type": "string", "description": "The order id."},
                         "coupon": {"type": "string", "description": "The coupon code."}}}
@@ -104,14 +109,6 @@ def test_postgres_naming_stats_and_drift_for_every_source(tmp_path, pg):
 
 
 # --- keys are collision-free: every pair of distinct tables (and schema files) gets its own key ---
-
-import json
-import re
-
-from reflekt_core.cdp import get_layout
-from reflekt_core.cdp.layout import CALL_TABLES
-from reflekt_dagster.translator import ReflektTranslator
-from tests.helpers import VECTORS
 
 WAREHOUSES = ("postgres", "redshift", "snowflake", "bigquery", "duckdb")
 DAGSTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
