@@ -1,6 +1,6 @@
 """Benchmark: the Dagster UI's lineage views for N schemas, drawn by headless Chromium.
 
-    .venv/bin/python bench/ui_bench.py [--schemas 1000] [--timeout 900]
+    .venv/bin/python bench/ui_bench.py [--schemas 1000] [--timeout 300] [--view global ...]
 
 Reuses dagster_bench's prepared project (bench/out/build<N>: generated schemas, a DuckDB
 warehouse, the prepared dbt package; ``bench/dagster_bench.py --schemas N --skip load --skip
@@ -9,11 +9,13 @@ sensor --skip automation --skip graphql`` makes it, about 20 min at 5,000). Star
 until it answers the asset graph over GraphQL, then opens one headless Chromium (Debian's
 ``chromium``, a fresh profile, 127.0.0.1 only) and, one after the other:
 
-1. the global asset lineage (``/asset-groups``): every group drawn as a collapsed tile;
-2. the lineage of the largest group of each kind (schemas, raw tables, dbt models)
-   (``/locations/<repository>@reflekt/asset-groups/<group>``), then the same graph zoomed in
-   until its asset nodes are drawn;
-3. a schema asset's page, with its column schema.
+1. ``global``: the global asset lineage (``/asset-groups``): every group drawn as a collapsed tile;
+2. ``groups``: the lineage of the largest group of each kind (schemas, raw tables, dbt models)
+   (``/locations/<repository>@reflekt/asset-groups/<group>``; zoomed in with the mouse wheel if
+   it is drawn too small to show asset nodes);
+3. ``asset``: a schema asset's page, with its column schema;
+4. ``asset-lineage``: the Lineage tab (nearest neighbours) of a schema, of the raw table with the
+   most schemas upstream, and of the dbt package (every schema upstream, every model downstream).
 
 For each: seconds from navigation until it is drawn (a DOM condition: group tiles, asset nodes
 and edges, the column table's names), the browser's CPU (user+sys of every Chromium process),
@@ -43,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 from tests.dagster.chromium import DRAWN, SVG, TOO_LARGE  # noqa: E402  (the page probes the UI test uses too)
 
-ASSETS = "{ assetNodes { assetKey { path } groupName repository { name location { name } } } }"
+ASSETS = "{ assetNodes { assetKey { path } groupName dependencyKeys { path } repository { name location { name } } } }"
 
 
 def _load_avg() -> str:
@@ -172,7 +174,14 @@ def largest_groups(nodes: list[dict]) -> dict[str, tuple[str, int]]:
     return found
 
 
-def run(count: int, timeout: float, graph_timeout: float) -> list[dict]:
+VIEWS = ("global", "groups", "asset", "asset-lineage")
+
+
+def _asset_path(path: list[str]) -> str:
+    return "/".join(urllib.parse.quote(p) for p in path)
+
+
+def run(count: int, timeout: float, graph_timeout: float, only: set[str]) -> list[dict]:
     import dagster_bench
     from tests.dagster.chromium import Chromium
     from tests.dagster.dagster_dev import stop_process_group
@@ -193,12 +202,15 @@ def run(count: int, timeout: float, graph_timeout: float) -> list[dict]:
         repo_path = f"{repo['name']}@{repo['location']['name']}"
         with Chromium(work / "chromium") as browser:
             views = Views(browser, base, count, out, timeout)
-            views.open("global-lineage", "/asset-groups",
-                       DRAWN.replace("return {", f"return (objects.length > 0 || {TOO_LARGE}) && {{", 1), views.drawn)
-            for kind, (group, size) in largest_groups(nodes).items():
-                figure = views.open(f"group-{kind}", f"/locations/{urllib.parse.quote(repo_path, safe='@')}/asset-groups/{group}",
-                           DRAWN.replace("return {", f"return (objects.length > 0 || {TOO_LARGE}) && {{", 1),
-                           lambda group=group, size=size: {"group": group, "assets in group": size, **views.drawn()})
+            lineage_drawn = DRAWN.replace("return {", f"return (objects.length > 0 || {TOO_LARGE}) && {{", 1)
+            if "global" in only:
+                views.open("global-lineage", "/asset-groups",
+                           lineage_drawn, views.drawn)
+            for kind, (group, size) in largest_groups(nodes).items() if "groups" in only else ():
+                figure = views.open(f"group-{kind}",
+                                    f"/locations/{urllib.parse.quote(repo_path, safe='@')}/asset-groups/{group}",
+                                    lineage_drawn, lambda group=group, size=size: {
+                                        "group": group, "assets in group": size, **views.drawn()})
                 if figure["drawn"] and not figure["asset nodes on screen"]:  # drawn too small to show nodes
                     views.zoom_in(f"group-{kind}-zoomed")
             schema = next(n for n in sorted(nodes, key=lambda n: n["assetKey"]["path"])
@@ -210,10 +222,27 @@ def run(count: int, timeout: float, graph_timeout: float) -> list[dict]:
                          if e["label"] == "dagster/column_schema")
             names = [c["name"] for c in names]
             check = " && ".join(f"document.body.innerText.includes({json.dumps(n)})" for n in names[:8])
-            views.open("schema-asset", f"/assets/{'/'.join(urllib.parse.quote(p) for p in key)}?view=overview",
-                       f"document.body.innerText.includes('Columns') && {check}",
-                       lambda: {"asset": "/".join(key), "columns in its schema": len(names),
-                                "column names shown": sum(n in browser.text() for n in names)})
+            if "asset" in only:
+                views.open("schema-asset", f"/assets/{_asset_path(key)}?view=overview",
+                           f"document.body.innerText.includes('Columns') && {check}",
+                           lambda: {"asset": "/".join(key), "columns in its schema": len(names),
+                                    "column names shown": sum(n in browser.text() for n in names)})
+            # An asset's Lineage tab (nearest neighbours): a schema, the raw table with the most
+            # schemas upstream (Segment's shared tracks table), and the package every schema feeds.
+            downstream: dict[str, int] = {}
+            for node in nodes:
+                for dep in node["dependencyKeys"]:
+                    downstream["/".join(dep["path"])] = downstream.get("/".join(dep["path"]), 0) + 1
+            raw = max((n for n in nodes if n["assetKey"]["path"][0] == "raw"), key=lambda n: len(n["dependencyKeys"]))
+            package = next((n for n in nodes if n["assetKey"]["path"] == ["reflekt", "dbt_package"]), None)
+            for name, node in (("schema", schema), ("raw-table", raw), ("dbt-package", package)):
+                if node is None or "asset-lineage" not in only:
+                    continue
+                path = node["assetKey"]["path"]
+                views.open(f"asset-lineage-{name}", f"/assets/{_asset_path(path)}?view=lineage", lineage_drawn,
+                           lambda path=path, node=node: {
+                               "asset": "/".join(path), "upstream": len(node["dependencyKeys"]),
+                               "downstream": downstream.get("/".join(path), 0), **views.drawn()})
             if browser.console:
                 (out / f"ui-console-{count}.log").write_text("\n".join(browser.console))
         return views.figures
@@ -230,9 +259,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300, help="seconds each view may take to draw (default 300)")
     parser.add_argument("--graph-timeout", type=float, default=900,
                         help="seconds the webserver may take to answer the asset graph (default 900)")
+    parser.add_argument("--view", action="append", choices=VIEWS,
+                        help="open only these views (repeatable; default all)")
     args = parser.parse_args()
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    figures = run(args.schemas, args.timeout, args.graph_timeout)
+    figures = run(args.schemas, args.timeout, args.graph_timeout, set(args.view or VIEWS))
     (HERE / "out" / f"ui-{args.schemas}.json").write_text(json.dumps(figures, indent=1))
     if not all(f["drawn"] for f in figures):
         raise SystemExit(f"not drawn: {', '.join(f['view'] for f in figures if not f['drawn'])}")
