@@ -27,6 +27,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def test_instance_settings_turn_the_community_dialog_off(tmp_path):
+    """The dagster.yaml that scripts/ui and scripts/demo copy into DAGSTER_HOME: the instance tells the
+    UI not to show "Join the Dagster community" (GraphQL shouldShowNux reads nux_enabled, which is
+    true by default for a persistent instance)."""
+    import yaml
+    from dagster import DagsterInstance
+
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    assert config["nux"] == {"enabled": False} and config["telemetry"] == {"enabled": False}
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert not instance.is_ephemeral
+        assert instance.nux_enabled is False and instance.telemetry_enabled is False
+
+
 def _shown(name: str, labels: list[str]) -> bool:
     """``name`` is among node labels, whole or middle-truncated by the UI (``Order_Compl…__v1_1``)."""
     for label in labels:
