@@ -15,7 +15,8 @@ until it answers the asset graph over GraphQL, then opens one headless Chromium 
    it is drawn too small to show asset nodes);
 3. ``asset``: a schema asset's page, with its column schema;
 4. ``asset-lineage``: the Lineage tab (nearest neighbours) of a schema, of the raw table with the
-   most schemas upstream, and of the dbt package (every schema upstream, every model downstream).
+   most schemas upstream, of the lint report (every schema upstream) and of the dbt package
+   (every model downstream).
 
 For each: seconds from navigation until it is drawn (a DOM condition: group tiles, asset nodes
 and edges, the column table's names), the browser's CPU (user+sys of every Chromium process),
@@ -228,14 +229,17 @@ def run(count: int, timeout: float, graph_timeout: float, only: set[str]) -> lis
                            lambda: {"asset": "/".join(key), "columns in its schema": len(names),
                                     "column names shown": sum(n in browser.text() for n in names)})
             # An asset's Lineage tab (nearest neighbours): a schema, the raw table with the most
-            # schemas upstream (Segment's shared tracks table), and the package every schema feeds.
+            # schemas upstream (Segment's shared tracks table), the lint report every schema feeds,
+            # and the package every model depends on.
             downstream: dict[str, int] = {}
             for node in nodes:
                 for dep in node["dependencyKeys"]:
                     downstream["/".join(dep["path"])] = downstream.get("/".join(dep["path"]), 0) + 1
             raw = max((n for n in nodes if n["assetKey"]["path"][0] == "raw"), key=lambda n: len(n["dependencyKeys"]))
-            package = next((n for n in nodes if n["assetKey"]["path"] == ["reflekt", "dbt_package"]), None)
-            for name, node in (("schema", schema), ("raw-table", raw), ("dbt-package", package)):
+            by_key = {tuple(n["assetKey"]["path"]): n for n in nodes}
+            for name, node in (("schema", schema), ("raw-table", raw),
+                               ("lint-report", by_key.get(("reflekt", "lint_report"))),
+                               ("dbt-package", by_key.get(("reflekt", "dbt_package")))):
                 if node is None or "asset-lineage" not in only:
                     continue
                 path = node["assetKey"]["path"]
