@@ -111,6 +111,13 @@ def _failed(records: Iterable) -> list:
     return [r for r in records if r.dagster_run.is_finished and r.dagster_run.status != DagsterRunStatus.SUCCESS]
 
 
+def _carried(instance: DagsterInstance, failed: list, known: Callable[[AssetKey], bool] | None,
+             reload_tag: str | None, watch: RunWatch) -> Carried:
+    """The owed work of ``failed`` runs, their ids, and whether one of them asked for a reload."""
+    return Carried(_owed(instance, failed, known), [r.dagster_run.run_id for r in failed],
+                   any(reload_tag and r.dagster_run.tags.get(reload_tag) == "true" for r in failed), watch)
+
+
 def carried_for_change(instance: DagsterInstance, sensor_name: str, watch: RunWatch,
                        known: Callable[[AssetKey], bool] | None = None, reload_tag: str | None = None) -> Carried:
     """A tick that requests a run: the owed work of every unsuccessful sensor run not looked at
@@ -123,9 +130,7 @@ def carried_for_change(instance: DagsterInstance, sensor_name: str, watch: RunWa
     failed = _failed(records)
     in_flight = tuple(r.dagster_run.run_id for r in records if not r.dagster_run.is_finished)
     after = newer[-1].dagster_run.run_id if newer else watch.after
-    return Carried(_owed(instance, failed, known), [r.dagster_run.run_id for r in failed],
-                   any(reload_tag and r.dagster_run.tags.get(reload_tag) == "true" for r in failed),
-                   RunWatch(after, in_flight))
+    return _carried(instance, failed, known, reload_tag, RunWatch(after, in_flight))
 
 
 def carried_when_idle(instance: DagsterInstance, sensor_name: str, watch: RunWatch,
@@ -140,6 +145,4 @@ def carried_when_idle(instance: DagsterInstance, sensor_name: str, watch: RunWat
     if any(not r.dagster_run.is_finished for r in [*opened, *later]):
         return Carried(watch=watch, waiting=True)
     failed = _failed(opened)
-    return Carried(_owed(instance, failed, known), [r.dagster_run.run_id for r in failed],
-                   any(reload_tag and r.dagster_run.tags.get(reload_tag) == "true" for r in failed),
-                   RunWatch(watch.after))
+    return _carried(instance, failed, known, reload_tag, RunWatch(watch.after))

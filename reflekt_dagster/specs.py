@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from dagster import AssetCheckSpec, AssetKey, AssetSpec
@@ -60,7 +59,6 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
     unique = translator.unique_schema_keys({e.rel_path: e.key for e in entries})
     for entry in entries:
         entry.key = unique[entry.rel_path]
-    plan_sizes = Counter(e.rel_path.split("/")[0] for e in entries)
     # Groups the lineage view can draw: a plan's events split by name prefix past max_group_size files.
     plan_event = [_plan_and_event(entry.rel_path) for entry in entries]
     events: dict[str, list[str]] = {}
@@ -73,8 +71,8 @@ def build_schema_specs(project: Project, translator: ReflektTranslator, automati
         split = splits[plan][event]
         result.specs.append(AssetSpec(
             key=entry.key,
-            group_name=(translator.schema_group(schema, plan_sizes[plan], split) if schema else
-                        translator.schema_path_group(entry.rel_path, plan_sizes[plan], split)),
+            group_name=(translator.schema_group(schema, split=split) if schema else
+                        translator.schema_path_group(entry.rel_path, split=split)),
             owners=translator.schema_owners(schema) if schema else [],
             tags=translator.schema_tags(schema) if schema else {},
             description=translator.schema_description(schema) if schema else f"schemas/{entry.rel_path} (unreadable)",
