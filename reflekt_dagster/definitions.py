@@ -216,4 +216,26 @@ def config_from_env() -> dict:
 
 @definitions
 def defs() -> Definitions:
-    return build_definitions(**config_from_env())
+    """The code location, built once per load (``reflekt_dagster.loadcache``).
+
+    The repository and its jobs, which Dagster builds right after (``load_all_definitions``),
+    are built here too with the collector paused, so that they join the frozen objects.
+    """
+    import gc
+
+    from reflekt_core.gcpause import gc_paused
+
+    from reflekt_dagster import fastpath
+    from reflekt_dagster.loadcache import cached_build
+
+    fastpath.share_repository_snapshots()  # in a code server: one snapshot for webserver and daemon
+
+    def build() -> Definitions:
+        with gc_paused():
+            built = build_definitions(**config)
+            built.get_repository_def().load_all_definitions()
+            gc.freeze()
+        return built
+
+    config = config_from_env()
+    return cached_build(config, build)

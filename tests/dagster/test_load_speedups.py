@@ -49,3 +49,105 @@ def test_definitions_are_built_with_the_collector_paused_and_then_frozen():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def _code_server(project, monkeypatch):
+    """A real Dagster gRPC servicer (in this process) loading workspace.yaml's target on ``project``."""
+    import logging
+    import sys
+
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.utils import FuturesAwareThreadPoolExecutor
+    from dagster._grpc.server import DagsterApiServer
+
+    monkeypatch.setenv("REFLEKT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("REFLEKT_DBT_PROFILES_DIR", str(project / "dbt_profiles"))
+    import threading
+
+    return DagsterApiServer(
+        server_termination_event=threading.Event(), logger=logging.getLogger("test"),
+        server_threadpool_executor=FuturesAwareThreadPoolExecutor(max_workers=2),
+        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable,
+                                                    module_name="reflekt_dagster.definitions", attribute="defs"),
+        location_name="reflekt")
+
+
+def test_a_code_server_builds_the_location_once_and_again_after_a_change(demo_project, tmp_path, monkeypatch):
+    """Dagster calls the ``@definitions`` loader twice per load; the second call reuses the first build,
+    and any change to what it reads (a schema file here) builds again."""
+    import shutil
+
+    import reflekt_dagster.definitions as definitions
+
+    project = tmp_path / "jaffle_shop"
+    shutil.copytree(demo_project, project, ignore=shutil.ignore_patterns("artifacts", "*.duckdb*", "target"))
+    builds = []
+    original = definitions.build_definitions
+
+    def counted(*args, **kwargs):
+        builds.append(kwargs.get("project_dir") or args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(definitions, "build_definitions", counted)
+    server = _code_server(project, monkeypatch)
+    assert builds == [str(project)]
+    assert "reflekt" not in server._loaded_repositories.definitions_by_name  # the one repository is __repository__
+    repo = next(iter(server._loaded_repositories.definitions_by_name.values()))
+    keys = repo.asset_graph.get_all_asset_keys()
+    _code_server(project, monkeypatch)
+    assert len(builds) == 1  # nothing changed: the same Definitions
+    new = project / "schemas" / "jaffle_shop" / "Signed_Up" / "1-0.json"
+    new.parent.mkdir(parents=True)
+    source = next((project / "schemas").rglob("1-0.json"))
+    new.write_text(source.read_text().replace(source.parent.name, "Signed_Up"))
+    server = _code_server(project, monkeypatch)
+    assert len(builds) == 2
+    repo = next(iter(server._loaded_repositories.definitions_by_name.values()))
+    added = set(repo.asset_graph.get_all_asset_keys()) - set(keys)
+    assert any(k.path[-1].startswith("Signed_Up") for k in added), added
+
+
+def test_a_code_server_snapshots_its_repository_once_for_every_client(demo_project, tmp_path, monkeypatch):
+    """The webserver and the daemon ask for the snapshot at the same moment: computed once, the same
+    text for both; an error reply is not kept, so the next request computes again."""
+    import shutil
+    import threading
+
+    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.remote_representation.external_data import RepositorySnap
+    from dagster._grpc.__generated__ import dagster_api_pb2
+    from dagster._serdes import deserialize_value, serialize_value
+
+    if not fastpath.share_repository_snapshots():
+        pytest.skip("another Dagster version: snapshots are Dagster's own")
+    project = tmp_path / "jaffle_shop"
+    shutil.copytree(demo_project, project, ignore=shutil.ignore_patterns("artifacts", "*.duckdb*", "target"))
+    server = _code_server(project, monkeypatch)
+    (name,) = server._loaded_repositories.definitions_by_name
+    origin = RemoteRepositoryOrigin(GrpcServerCodeLocationOrigin(host="localhost", port=1, location_name="reflekt"), name)
+    request = dagster_api_pb2.ExternalRepositoryRequest(serialized_repository_python_origin=serialize_value(origin),
+                                                        defer_snapshots=True)
+    calls = []
+    original = RepositorySnap.from_def.__func__
+
+    def counted(cls, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the first snapshot fails")
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(RepositorySnap, "from_def", classmethod(counted))
+    first = server.ExternalRepository(request, None).serialized_external_repository_data
+    assert "the first snapshot fails" in first and len(calls) == 1
+    replies = []
+    threads = [threading.Thread(target=lambda: replies.append(
+        server.ExternalRepository(request, None).serialized_external_repository_data)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 2 and len(replies) == 2 and replies[0] == replies[1]  # the error was not kept
+    snap = deserialize_value(replies[0], RepositorySnap)
+    assert any(node.asset_key.path[0] == "event_schemas" for node in snap.asset_nodes)
+    assert server.ExternalRepository(request, None).serialized_external_repository_data == replies[0]
+    assert len(calls) == 2
