@@ -74,6 +74,7 @@ def build_schema_assets(specs: SchemaSpecs, translator: ReflektTranslator) -> As
                 continue
             yield MaterializeResult(asset_key=entry.key, data_version=DataVersion(blob_hash(schema.path.read_bytes())),
                                     metadata={"version": schema.version, "schema_id": schema.id, **run_meta,
+                                              "dagster/column_schema": translator.schema_columns(schema),
                                               "owners": ", ".join(translator.schema_owners(schema)) or "-",
                                               "properties": MetadataValue.md(render_schema(schema))})
         for rel, message in broken.items():

@@ -8,6 +8,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance, build_sensor_context
 
 from reflekt_dagster.definitions import DagsterOptions, build_definitions
+from tests.helpers import ROOT
 
 SOURCE = "jaffle_shop.warehouse.segment"
 
@@ -61,8 +62,7 @@ def test_asset_keys_groups_owners_and_lineage(defs, demo_project):
     assert {(d.asset_key, d.column_name) for d in lineage["received_at_tstamp"]} == {(raw, "received_at")}
     assert "call_type" not in lineage  # a literal: no upstream column
     meta = node.metadata
-    columns = {c.name: c for c in meta["dagster/column_schema"].columns}
-    assert "coupon" in columns and columns["coupon"].type == "string"
+    assert "dagster/column_schema" not in meta  # the properties go with each materialisation
     assert meta["dagster/code_references"].code_references[0].file_path.endswith("Order_Completed/1-1.json")
 
 
@@ -93,6 +93,11 @@ def test_materialise_the_whole_demo_graph(defs):
     schema_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                        if m.asset_key == AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"]))
     assert schema_meta["version"].value == "1-1" and "| `coupon` | string | no |" in schema_meta["properties"].value
+    columns = {c.name: c for c in schema_meta["dagster/column_schema"].value.columns}
+    assert columns["coupon"].type == "string" and columns["coupon"].constraints.nullable  # optional
+    assert columns["coupon"].description == "Coupon code redeemed on the order, if any."
+    required = json.loads((ROOT / "examples/jaffle_shop/schemas/jaffle_shop/Order_Completed/1-1.json").read_text())["required"]
+    assert required and all(not columns[name].constraints.nullable for name in required)
     model_meta = next(m.event_specific_data.materialization.metadata for m in result.get_asset_materialization_events()
                       if m.asset_key == AssetKey(["stg_segment__cart_viewed"]))
     assert "cart_id" in [c.name for c in model_meta["dagster/column_schema"].value.columns]  # not in the definition

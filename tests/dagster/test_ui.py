@@ -60,6 +60,17 @@ def test_webserver_shows_the_asset_graph(demo_project, tmp_path):
     prepare(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=demo_project / "dbt_profiles")
     port = _free_port()
     env = dagster_env(tmp_path / "dagster_home", demo_project)
+    # A schema asset's columns go with its materialisations: materialise one into the UI's instance.
+    from dagster import AssetKey, DagsterInstance
+
+    from reflekt_dagster.definitions import build_definitions
+
+    schema_key = AssetKey(["event_schemas", "jaffle_shop", "Order_Completed__v1_1"])
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        defs = build_definitions(demo_project, "jaffle_shop.warehouse.segment",
+                                 dbt_profiles_dir=demo_project / "dbt_profiles")
+        assert defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[schema_key]).success
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(ROOT / "workspace.yaml"),
          "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
