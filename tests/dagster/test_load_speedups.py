@@ -151,3 +151,42 @@ def test_a_code_server_snapshots_its_repository_once_for_every_client(demo_proje
     assert any(node.asset_key.path[0] == "event_schemas" for node in snap.asset_nodes)
     assert server.ExternalRepository(request, None).serialized_external_repository_data == replies[0]
     assert len(calls) == 2
+
+
+def test_a_code_server_warms_and_shares_its_job_snapshots(demo_project, tmp_path, monkeypatch):
+    """After the repository snapshot (jobs deferred), the jobs' snapshots are computed in the background:
+    the clients' ExternalJob requests that follow get them without computing again."""
+    import shutil
+    import threading
+
+    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.remote_representation.external_data import JobDataSnap
+    from dagster._grpc.__generated__ import dagster_api_pb2
+    from dagster._serdes import deserialize_value, serialize_value
+
+    if not fastpath.share_repository_snapshots():
+        pytest.skip("another Dagster version: snapshots are Dagster's own")
+    project = tmp_path / "jaffle_shop"
+    shutil.copytree(demo_project, project, ignore=shutil.ignore_patterns("artifacts", "*.duckdb*", "target"))
+    server = _code_server(project, monkeypatch)
+    (name,) = server._loaded_repositories.definitions_by_name
+    origin = serialize_value(RemoteRepositoryOrigin(
+        GrpcServerCodeLocationOrigin(host="localhost", port=1, location_name="reflekt"), name))
+    jobs = []
+    original = JobDataSnap.from_job_def.__func__
+    monkeypatch.setattr(JobDataSnap, "from_job_def",
+                        classmethod(lambda cls, job, **kw: jobs.append(job.name) or original(cls, job, **kw)))
+    server.ExternalRepository(dagster_api_pb2.ExternalRepositoryRequest(
+        serialized_repository_python_origin=origin, defer_snapshots=True), None)
+    for thread in threading.enumerate():
+        if thread.name == "reflekt-warm-job-snapshots":
+            thread.join(60)
+    assert "__ASSET_JOB" in jobs and len(jobs) == len(set(jobs))  # each job once, before anyone asked
+    request = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=origin, job_name="__ASSET_JOB")
+    first, second = server.ExternalJob(request, None), server.ExternalJob(request, None)
+    assert jobs.count("__ASSET_JOB") == 1 and first.serialized_job_data == second.serialized_job_data
+    snap = deserialize_value(first.serialized_job_data, JobDataSnap)
+    assert snap.name == "__ASSET_JOB"
+    missing = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=origin, job_name="no_such_job")
+    error = server.ExternalJob(missing, None)
+    assert not error.serialized_job_data and "no_such_job" in error.serialized_error  # Dagster's own error reply
