@@ -17,6 +17,7 @@ requirements.lock (``PINNED``); with any other version Dagster runs unchanged, j
 from __future__ import annotations
 
 import importlib
+import threading
 
 PINNED = "1.13.27"
 MODULES = ("dagster._core.definitions.output", "dagster._core.definitions.input",
@@ -49,24 +50,67 @@ def apply() -> bool:
     return True
 
 
+#: Snapshots computed once per repository definition: ``(id(repository), what) -> (repository, answer)``
+#: (the repository is kept so that its id is not reused); one lock per key (see share_repository_snapshots).
+_SHARED: dict[tuple, tuple[object, object]] = {}
+_LOCKS: dict[tuple, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+_WARMING: set[int] = set()  # repositories whose job snapshots are being or were computed
+
+
+def _shared(repository: object, what: tuple, compute, keep) -> object:
+    """``compute()`` once per repository and ``what`` (answers ``keep`` rejects are not kept)."""
+    from reflekt_core.gcpause import gc_paused
+
+    key = (id(repository), what)
+    hit = _SHARED.get(key)
+    if hit is not None and hit[0] is repository:
+        return hit[1]
+    with _LOCKS_LOCK:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:  # a second request for the same waits for the first one's answer instead of redoing it
+        hit = _SHARED.get(key)
+        if hit is not None and hit[0] is repository:
+            return hit[1]
+        with gc_paused():  # millions of short-lived objects, freed by reference counting
+            answer = compute()
+        if keep(answer):
+            _SHARED[key] = (repository, answer)
+        return answer
+
+
+def _job_snapshot(job) -> str:
+    """What Dagster's ``ExternalJob`` answers for ``job``: its snapshot with its parent's, serialised."""
+    from dagster._core.remote_representation.external_data import JobDataSnap
+    from dagster._serdes import serialize_value
+
+    return serialize_value(JobDataSnap.from_job_def(job, include_parent_snapshot=True))
+
+
+def _warm_jobs(repository) -> None:
+    """Each job's snapshot, as ``ExternalJob`` answers it."""
+    try:
+        for job in repository.get_all_jobs():
+            _shared(repository, ("job", job.name), lambda job=job: _job_snapshot(job), keep=bool)
+    except Exception:  # noqa: BLE001 - the clients' own requests compute it again and report the error
+        return
+
+
 def share_repository_snapshots() -> bool:
     """Compute a code server's snapshots once, not once per process that asks.
 
     Dagster's gRPC server builds and serialises the whole repository snapshot on each
-    ``ExternalRepository`` request (58 MB and about 14 s at 5,000 schemas), and each job's on
+    ``ExternalRepository`` request (40 MB and about 10 s at 5,000 schemas), and each job's on
     each ``ExternalJob`` request (the implicit asset job: 15 MB, 1.5 s). ``dagster dev``'s
     webserver and daemon each ask for both as they start, at the same moment, so the
     webserver waited for twice the work. A server's repositories are loaded once and never
     change (a reload starts a new server), so each repository's snapshot and each job's are
-    computed once, by repository name (what the server looks them up by): a concurrent request
-    waits for it and gets the same answer. Errors are not kept. Once a repository snapshot
-    without its jobs is sent, its jobs' snapshots are computed in a background thread, while
-    the clients read the repository's: they ask for the jobs next. The collector is paused
-    while a snapshot is built (a fifth of its time went to scans freeing nothing).
-    Pinned Dagster version only.
+    computed once per repository definition: a concurrent request waits for it and gets the
+    same answer. Errors are not kept. Once a repository snapshot without its jobs is sent, its
+    jobs' snapshots are computed in a background thread, while the clients read the
+    repository's: they ask for the jobs next. The collector is paused while a snapshot is built (a fifth of its
+    time went to scans freeing nothing). Pinned Dagster version only.
     """
-    import threading
-
     import dagster
 
     if dagster.__version__ != PINNED:
@@ -78,54 +122,42 @@ def share_repository_snapshots() -> bool:
     from dagster._serdes import deserialize_value, serialize_value
     from dagster._utils.error import SerializableErrorInfo
 
-    from reflekt_core.gcpause import gc_paused
-
     repository_original = DagsterApiServer._get_serialized_external_repository_data
     if getattr(repository_original, "reflekt_shared", False):
         return True
     job_original = DagsterApiServer.ExternalJob
-    lock = threading.RLock()
-    done: dict[tuple, object] = {}
     # how an error reply begins (its class, under the name Dagster stores it with)
     error_start = serialize_value(RepositoryErrorSnap(error=SerializableErrorInfo("", [], ""))).split(",", 1)[0]
 
-    def repository_name(serialized_origin: str) -> str:
-        return deserialize_value(serialized_origin, RemoteRepositoryOrigin).repository_name
-
-    def warm_jobs(server, serialized_origin: str) -> None:
+    def repository_of(server, serialized_origin: str):
         try:
-            origin = deserialize_value(serialized_origin, RemoteRepositoryOrigin)
-            names = [job.name for job in server._get_repo_for_origin(origin).get_all_jobs()]
-        except Exception:  # noqa: BLE001 - a client's request will report it
-            return
-        for name in names:
-            external_job(server, dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=serialized_origin,
-                                                                    job_name=name), None)
+            return server._get_repo_for_origin(deserialize_value(serialized_origin, RemoteRepositoryOrigin))
+        except Exception:  # noqa: BLE001 - Dagster's own method answers with the error
+            return None
 
     def repository(self, request) -> str:
-        key = (id(self), repository_name(request.serialized_repository_python_origin), request.defer_snapshots)
-        with lock:  # the second request waits for the first one's result instead of redoing it
-            text = done.get(key)
-            if text is None:
-                with gc_paused():  # millions of short-lived objects, freed by reference counting
-                    text = repository_original(self, request)
-                if not text.startswith(error_start):
-                    done[key] = text
-                    if request.defer_snapshots:
-                        threading.Thread(target=warm_jobs, args=(self, request.serialized_repository_python_origin),
-                                         name="reflekt-warm-job-snapshots", daemon=True).start()
+        repo = repository_of(self, request.serialized_repository_python_origin)
+        if repo is None:
+            return repository_original(self, request)
+        text = _shared(repo, ("repository", request.defer_snapshots), lambda: repository_original(self, request),
+                       keep=lambda text: not text.startswith(error_start))
+        if request.defer_snapshots and id(repo) not in _WARMING:
+            _WARMING.add(id(repo))
+            threading.Thread(target=_warm_jobs, args=(repo,), name="reflekt-warm-job-snapshots", daemon=True).start()
         return text
 
     def external_job(self, request, context):
-        key = (id(self), repository_name(request.serialized_repository_origin), "job", request.job_name)
-        with lock:
-            reply = done.get(key)
-            if reply is None:
-                with gc_paused():
-                    reply = job_original(self, request, context)
-                if reply.serialized_job_data:  # an error reply has none
-                    done[key] = reply
-        return reply
+        repo = repository_of(self, request.serialized_repository_origin)
+        if repo is None:
+            return job_original(self, request, context)
+        replies = []
+
+        def compute() -> str:
+            replies.append(job_original(self, request, context))
+            return replies[0].serialized_job_data  # "" in an error reply: not kept
+
+        text = _shared(repo, ("job", request.job_name), compute, keep=bool)
+        return replies[0] if replies else dagster_api_pb2.ExternalJobReply(serialized_job_data=text)
 
     for wrapper, original in ((repository, repository_original), (external_job, job_original)):
         wrapper.__wrapped__ = original  # type: ignore[attr-defined]

@@ -6,9 +6,11 @@ context's reconstruction metadata and drops the result, then the code pointer is
 calls it again. At 5,000 schemas that second build cost 7 to 9 s of every code-server start.
 
 :func:`cached_build` returns the previous Definitions when nothing it was built from changed:
-the loader's configuration (the ``REFLEKT_*`` environment it was read from), the project's
-files (their names, inode, size and modification time, outside ``.git``), the profile file,
-and the dbt package's current version and manifest. An edit, an added or deleted schema, a
+the loader's configuration (the ``REFLEKT_*`` environment it was read from), the project
+folder (resolved), the project file, the profile file, the schema files (names, inode, size
+and modification time) and the dbt package's current version, manifest and model index:
+what a build reads. A run writing the warehouse or dbt's files elsewhere in the project
+does not count. An edit, an added or deleted schema, a
 new prepare or another configuration builds again. One result is kept, the last.
 """
 
@@ -34,11 +36,10 @@ def _stat(path: Path) -> tuple:
 
 
 def _files(root: Path) -> Iterator[tuple]:
-    """Every file under ``root`` (symlinked folders followed once), but not in ``.git`` nor in
-    the top-level ``artifacts``."""
-    folders, seen = [(str(root), True)], set()
+    """Every file under ``root`` (symlinked folders followed once), but not in ``.git``."""
+    folders, seen = [str(root)], set()
     while folders:
-        folder, top = folders.pop()
+        folder = folders.pop()
         try:
             st = os.stat(folder)
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -49,8 +50,8 @@ def _files(root: Path) -> Iterator[tuple]:
         seen.add((st.st_dev, st.st_ino))
         for entry in entries:
             if entry.is_dir():
-                if entry.name != ".git" and not (top and entry.name == "artifacts"):
-                    folders.append((entry.path, False))
+                if entry.name != ".git":
+                    folders.append(entry.path)
             else:
                 try:
                     st = entry.stat()
@@ -68,28 +69,26 @@ def _listing(folder: Path) -> tuple:
         return ()
 
 
-def fingerprint(config: dict) -> tuple:
-    """What one build of the code location reads, as a comparable value (stat calls only)."""
+def fingerprint(config: dict) -> object:
+    """What one build of the code location reads, as a comparable value (stat calls only, after
+    loading the project file to find the schemas folder and the profile file)."""
     from reflekt_core.errors import ReflektError
     from reflekt_core.profiles import profiles_file
-    from reflekt_core.project import load_project
+    from reflekt_core.project import PROJECT_FILE, load_project
 
     from reflekt_dagster.package import PackageStore
 
-    project_dir = Path(config["project_dir"])
-    parts: list = [repr(sorted((k, repr(v)) for k, v in config.items())),
-                   tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_")))]
-    # the project's own files; its dbt package versions are read only through the store below
-    parts.extend(_files(project_dir))
-    store = PackageStore.for_project(project_dir)
-    current = store.current()  # read through its pointer; its manifest and model index in target/
-    parts.append(_listing(store.root))
-    parts.append(current and (_listing(current), _listing(current / "target")))
     try:
-        parts.append(_stat(profiles_file(load_project(project_dir), None)))
+        project = load_project(Path(config["project_dir"]))
+        profile = profiles_file(project, None)
     except ReflektError:
-        parts.append(None)
-    return tuple(parts)
+        return object()  # the build reports it; never equal to another fingerprint
+    store = PackageStore.for_project(project.dir)
+    current = store.current()  # read through its pointer; its manifest and model index in target/
+    return (repr(sorted((k, repr(v)) for k, v in config.items())), str(project.dir.resolve()),
+            tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_"))),
+            _stat(project.dir / PROJECT_FILE), _stat(profile), tuple(_files(project.schemas_dir)),
+            _listing(store.root), current and (_listing(current), _listing(current / "target")))
 
 
 def cached_build(config: dict, build: Callable[[], T]) -> T:

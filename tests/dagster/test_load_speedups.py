@@ -6,6 +6,7 @@ from __future__ import annotations
 import typing
 
 import dagster
+import pytest
 from dagster import Any as DagsterAny, In, Nothing, Out
 from dagster._core.definitions import input as input_module, output as output_module
 from dagster._core.types.dagster_type import resolve_dagster_type
@@ -96,6 +97,9 @@ def test_a_code_server_builds_the_location_once_and_again_after_a_change(demo_pr
     keys = repo.asset_graph.get_all_asset_keys()
     _code_server(project, monkeypatch)
     assert len(builds) == 1  # nothing changed: the same Definitions
+    (project / "warehouse.duckdb").write_bytes(b"written by a run")  # not read by a build
+    _code_server(project, monkeypatch)
+    assert len(builds) == 1
     new = project / "schemas" / "jaffle_shop" / "Signed_Up" / "1-0.json"
     new.parent.mkdir(parents=True)
     source = next((project / "schemas").rglob("1-0.json"))
@@ -107,26 +111,40 @@ def test_a_code_server_builds_the_location_once_and_again_after_a_change(demo_pr
     assert any(k.path[-1].startswith("Signed_Up") for k in added), added
 
 
+def _origin(server) -> str:
+    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._serdes import serialize_value
+
+    (name,) = server._loaded_repositories.definitions_by_name
+    return serialize_value(RemoteRepositoryOrigin(
+        GrpcServerCodeLocationOrigin(host="localhost", port=1, location_name="reflekt"), name))
+
+
+def _join_warming():
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "reflekt-warm-job-snapshots":
+            thread.join(120)
+
+
 def test_a_code_server_snapshots_its_repository_once_for_every_client(demo_project, tmp_path, monkeypatch):
     """The webserver and the daemon ask for the snapshot at the same moment: computed once, the same
     text for both; an error reply is not kept, so the next request computes again."""
     import shutil
     import threading
 
-    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
     from dagster._core.remote_representation.external_data import RepositorySnap
     from dagster._grpc.__generated__ import dagster_api_pb2
-    from dagster._serdes import deserialize_value, serialize_value
+    from dagster._serdes import deserialize_value
 
     if not fastpath.share_repository_snapshots():
         pytest.skip("another Dagster version: snapshots are Dagster's own")
     project = tmp_path / "jaffle_shop"
     shutil.copytree(demo_project, project, ignore=shutil.ignore_patterns("artifacts", "*.duckdb*", "target"))
     server = _code_server(project, monkeypatch)
-    (name,) = server._loaded_repositories.definitions_by_name
-    origin = RemoteRepositoryOrigin(GrpcServerCodeLocationOrigin(host="localhost", port=1, location_name="reflekt"), name)
-    request = dagster_api_pb2.ExternalRepositoryRequest(serialized_repository_python_origin=serialize_value(origin),
-                                                        defer_snapshots=True)
+    request = dagster_api_pb2.ExternalRepositoryRequest(serialized_repository_python_origin=_origin(server),
+                                                        defer_snapshots=False)
     calls = []
     original = RepositorySnap.from_def.__func__
 
@@ -151,42 +169,41 @@ def test_a_code_server_snapshots_its_repository_once_for_every_client(demo_proje
     assert any(node.asset_key.path[0] == "event_schemas" for node in snap.asset_nodes)
     assert server.ExternalRepository(request, None).serialized_external_repository_data == replies[0]
     assert len(calls) == 2
+    # a request Dagster cannot read still gets Dagster's own error reply, not an exception
+    bad = dagster_api_pb2.ExternalRepositoryRequest(serialized_repository_python_origin="{not json", defer_snapshots=True)
+    assert "ExternalRepositoryErrorData" in server.ExternalRepository(bad, None).serialized_external_repository_data
+    bad_job = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin="{not json", job_name="__ASSET_JOB")
+    assert server.ExternalJob(bad_job, None).serialized_error
 
 
-def test_a_code_server_warms_and_shares_its_job_snapshots(demo_project, tmp_path, monkeypatch):
-    """After the repository snapshot (jobs deferred), the jobs' snapshots are computed in the background:
-    the clients' ExternalJob requests that follow get them without computing again."""
+def test_a_code_server_warms_its_job_snapshots_once_the_repository_is_sent(demo_project, tmp_path, monkeypatch):
+    """After the repository snapshot (jobs deferred, as the webserver and the daemon ask), the jobs'
+    snapshots are computed in the background: the clients' ExternalJob requests that follow compute
+    nothing, and get exactly Dagster's own answer."""
     import shutil
-    import threading
 
-    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
     from dagster._core.remote_representation.external_data import JobDataSnap
     from dagster._grpc.__generated__ import dagster_api_pb2
-    from dagster._serdes import deserialize_value, serialize_value
+    from dagster._grpc.server import DagsterApiServer
 
     if not fastpath.share_repository_snapshots():
         pytest.skip("another Dagster version: snapshots are Dagster's own")
     project = tmp_path / "jaffle_shop"
     shutil.copytree(demo_project, project, ignore=shutil.ignore_patterns("artifacts", "*.duckdb*", "target"))
     server = _code_server(project, monkeypatch)
-    (name,) = server._loaded_repositories.definitions_by_name
-    origin = serialize_value(RemoteRepositoryOrigin(
-        GrpcServerCodeLocationOrigin(host="localhost", port=1, location_name="reflekt"), name))
-    jobs = []
-    original = JobDataSnap.from_job_def.__func__
-    monkeypatch.setattr(JobDataSnap, "from_job_def",
-                        classmethod(lambda cls, job, **kw: jobs.append(job.name) or original(cls, job, **kw)))
+    origin = _origin(server)
     server.ExternalRepository(dagster_api_pb2.ExternalRepositoryRequest(
         serialized_repository_python_origin=origin, defer_snapshots=True), None)
-    for thread in threading.enumerate():
-        if thread.name == "reflekt-warm-job-snapshots":
-            thread.join(60)
-    assert "__ASSET_JOB" in jobs and len(jobs) == len(set(jobs))  # each job once, before anyone asked
+    _join_warming()
+    computed = []
+    original = JobDataSnap.from_job_def.__func__
+    monkeypatch.setattr(JobDataSnap, "from_job_def", classmethod(
+        lambda cls, job, **kw: computed.append(job.name) or original(cls, job, **kw)))
     request = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=origin, job_name="__ASSET_JOB")
     first, second = server.ExternalJob(request, None), server.ExternalJob(request, None)
-    assert jobs.count("__ASSET_JOB") == 1 and first.serialized_job_data == second.serialized_job_data
-    snap = deserialize_value(first.serialized_job_data, JobDataSnap)
-    assert snap.name == "__ASSET_JOB"
+    assert computed == [] and first.serialized_job_data == second.serialized_job_data  # ready before anyone asked
+    dagster_own = DagsterApiServer.ExternalJob.__wrapped__(server, request, None)
+    assert computed == ["__ASSET_JOB"] and first.serialized_job_data == dagster_own.serialized_job_data
     missing = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=origin, job_name="no_such_job")
     error = server.ExternalJob(missing, None)
     assert not error.serialized_job_data and "no_such_job" in error.serialized_error  # Dagster's own error reply
