@@ -203,7 +203,16 @@ def automation(defs, instance, count: int, repeat: int = 3) -> None:
           f"  sensor cursor {len(cursor or ''):,} bytes")
 
 
-def graphql(profiles: Path, count: int, timeout: float = 600) -> None:
+def graphql(profiles: Path, count: int, repeat: int = 1) -> None:
+    """``dagster dev`` on the project ``repeat`` times (the figure varies by several seconds from one
+    start to the next: three processes share the two cores); each, then the best."""
+    times = [graphql_once(profiles, count) for _ in range(repeat)]
+    if repeat > 1:
+        print(f"dagster dev, {count:,} schemas: best of {repeat} {min(times):.1f} s "
+              f"(all: {', '.join(f'{t:.1f}' for t in times)} s)")
+
+
+def graphql_once(profiles: Path, count: int, timeout: float = 600) -> float:
     """``dagster dev`` on the project: spawn -> the asset graph answered over GraphQL; stopped by PID."""
     import json
     import signal
@@ -239,8 +248,10 @@ def graphql(profiles: Path, count: int, timeout: float = 600) -> None:
             except OSError:
                 pass
             time.sleep(0.5)
+        took = time.perf_counter() - start
         print(f"dagster dev, {count:,} schemas: spawn -> asset graph over GraphQL ({len(nodes):,} nodes) "
-              f"{time.perf_counter() - start:.1f} s wall; load average {_load_avg()}")
+              f"{took:.1f} s wall; load average {_load_avg()}", flush=True)
+        return took
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -260,7 +271,8 @@ def main() -> None:
     global PROJECT
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--schemas", type=int, default=1000, help="number of event schemas (default 1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed load processes and idle ticks (default 3)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed load processes, idle ticks and dagster dev starts (default 3)")
     parser.add_argument("--skip", action="append", default=[], choices=["load", "sensor", "automation", "graphql"],
                         help="leave out a measurement (repeatable)")
     args = parser.parse_args()
@@ -283,7 +295,7 @@ def main() -> None:
         if "automation" not in args.skip:
             automation(defs, instance, count, args.repeat)
     if "graphql" not in args.skip:
-        graphql(profiles, count)
+        graphql(profiles, count, args.repeat)
 
 
 if __name__ == "__main__":
