@@ -207,3 +207,56 @@ def test_a_code_server_warms_its_job_snapshots_once_the_repository_is_sent(demo_
     missing = dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=origin, job_name="no_such_job")
     error = server.ExternalJob(missing, None)
     assert not error.serialized_job_data and "no_such_job" in error.serialized_error  # Dagster's own error reply
+
+
+def test_job_wiring_skips_only_what_cannot_change_it(demo_project, monkeypatch):
+    """Dagster's asset-job wiring gives exactly the same dependencies with the quadratic step skipped:
+    on the demo (blocking lint checks on the schemas, dbt_tests checks on the models, drift
+    multi-asset checks on raw tables) and on assets whose checks target another asset."""
+    from dagster import AssetCheckSpec, AssetKey, AssetSpec, Definitions, asset_check, multi_asset
+    from dagster._core.definitions.assets.definition.assets_definition import AssetsDefinition
+    from dagster._core.definitions.assets.job import asset_job
+
+    from reflekt_dagster.definitions import build_definitions
+    from reflekt_dagster.prepare import prepare
+
+    if not fastpath.skip_own_checks_in_job_wiring():
+        pytest.skip("another Dagster version: the wiring is Dagster's own")
+    fast = AssetsDefinition.__dict__["check_keys"]
+    assert fast.fget.reflekt_fast and fastpath.skip_own_checks_in_job_wiring()  # idempotent
+
+    @multi_asset(specs=[AssetSpec("a"), AssetSpec("b", deps=["up"])],
+                 check_specs=[AssetCheckSpec("own", asset="b", blocking=True),
+                              AssetCheckSpec("other", asset="up", blocking=True)], allow_arbitrary_check_specs=True)
+    def checks_an_input():
+        ...
+
+    @multi_asset(specs=[AssetSpec("up"), AssetSpec("side")], check_specs=[AssetCheckSpec("c", asset="up", blocking=True)])
+    def upstream():
+        ...
+
+    @asset_check(asset="side", blocking=True)
+    def side_check():
+        ...
+
+    @multi_asset(specs=[AssetSpec("down", deps=["b", "side"])], check_specs=[AssetCheckSpec("mine", asset="down")])
+    def checks_only_itself():  # the skipped read: its inputs still wait on the blocking checks upstream
+        ...
+
+    profiles = demo_project / "dbt_profiles"
+    prepare(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=profiles)  # the dbt models' multi-asset
+    graphs = [build_definitions(demo_project, "jaffle_shop.warehouse.segment",
+                                dbt_profiles_dir=profiles).resolve_asset_graph(),
+              Definitions(assets=[checks_an_input, upstream, checks_only_itself],
+                          asset_checks=[side_check]).resolve_asset_graph()]
+    for graph in graphs:
+        skipped = asset_job.build_node_deps(graph)[0]
+        monkeypatch.setattr(AssetsDefinition, "check_keys", property(fast.fget.__wrapped__))
+        dagsters = asset_job.build_node_deps(graph)[0]
+        monkeypatch.setattr(AssetsDefinition, "check_keys", fast)
+        assert skipped == dagsters
+    down = next(deps for node, deps in skipped.items() if node.name == "checks_only_itself")
+    assert {name: type(d).__name__ for name, d in down.items()} == {
+        "b": "BlockingAssetChecksDependencyDefinition", "side": "BlockingAssetChecksDependencyDefinition"}
+    model = next(a for a in graphs[0].assets_defs if AssetKey(["stg_segment__order_completed"]) in a.keys)
+    assert model.check_keys and all(k.asset_key in model.keys for k in model.check_keys)  # read elsewhere: whole
