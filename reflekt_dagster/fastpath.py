@@ -79,23 +79,6 @@ def _shared(repository: object, what: tuple, compute, keep) -> object:
         return answer
 
 
-def _job_snapshot(job) -> str:
-    """What Dagster's ``ExternalJob`` answers for ``job``: its snapshot with its parent's, serialised."""
-    from dagster._core.remote_representation.external_data import JobDataSnap
-    from dagster._serdes import serialize_value
-
-    return serialize_value(JobDataSnap.from_job_def(job, include_parent_snapshot=True))
-
-
-def _warm_jobs(repository) -> None:
-    """Each job's snapshot, as ``ExternalJob`` answers it."""
-    try:
-        for job in repository.get_all_jobs():
-            _shared(repository, ("job", job.name), lambda job=job: _job_snapshot(job), keep=bool)
-    except Exception:  # noqa: BLE001 - the clients' own requests compute it again and report the error
-        return
-
-
 def share_repository_snapshots() -> bool:
     """Compute a code server's snapshots once, not once per process that asks.
 
@@ -108,8 +91,9 @@ def share_repository_snapshots() -> bool:
     computed once per repository definition: a concurrent request waits for it and gets the
     same answer. Errors are not kept. Once a repository snapshot without its jobs is sent, its
     jobs' snapshots are computed in a background thread, while the clients read the
-    repository's: they ask for the jobs next. The collector is paused while a snapshot is built (a fifth of its
-    time went to scans freeing nothing). Pinned Dagster version only.
+    repository's: they ask for the jobs next (through the same ``ExternalJob``). The collector
+    is paused while a snapshot is built (a fifth of its time went to scans freeing nothing).
+    Pinned Dagster version only.
     """
     import dagster
 
@@ -141,10 +125,20 @@ def share_repository_snapshots() -> bool:
             return repository_original(self, request)
         text = _shared(repo, ("repository", request.defer_snapshots), lambda: repository_original(self, request),
                        keep=lambda text: not text.startswith(error_start))
-        if request.defer_snapshots and id(repo) not in _WARMING:
-            _WARMING.add(id(repo))
-            threading.Thread(target=_warm_jobs, args=(repo,), name="reflekt-warm-job-snapshots", daemon=True).start()
+        with _LOCKS_LOCK:
+            warm = request.defer_snapshots and id(repo) not in _WARMING
+            if warm:
+                _WARMING.add(id(repo))
+        if warm:
+            threading.Thread(target=warm_jobs, args=(self, repo, request.serialized_repository_python_origin),
+                             name="reflekt-warm-job-snapshots", daemon=True).start()
         return text
+
+    def warm_jobs(server, repo, serialized_origin: str) -> None:
+        """Ask for each job's snapshot as a client would: Dagster's ``ExternalJob`` answers it once."""
+        for job in repo.get_all_jobs():
+            external_job(server, dagster_api_pb2.ExternalJobRequest(serialized_repository_origin=serialized_origin,
+                                                                    job_name=job.name), None)
 
     def external_job(self, request, context):
         repo = repository_of(self, request.serialized_repository_origin)

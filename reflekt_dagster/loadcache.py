@@ -10,8 +10,8 @@ the loader's configuration (the ``REFLEKT_*`` environment it was read from), the
 folder (resolved), the project file, the profile file, the schema files (names, inode, size
 and modification time) and the dbt package's current version, manifest and model index:
 what a build reads. A run writing the warehouse or dbt's files elsewhere in the project
-does not count. An edit, an added or deleted schema, a
-new prepare or another configuration builds again. One result is kept, the last.
+does not count. An edit, an added or deleted schema, a new prepare or another
+configuration builds again. One result is kept, the last.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ T = TypeVar("T")
 _LAST: list = []
 
 
-def _stat(path: Path) -> tuple:
+def _stat(path: Path | os.DirEntry) -> tuple:
     try:
         st = path.stat()
     except OSError:
-        return (str(path), None)
-    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+        return (os.fspath(path), None)
+    return (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _files(root: Path) -> Iterator[tuple]:
@@ -53,12 +53,7 @@ def _files(root: Path) -> Iterator[tuple]:
                 if entry.name != ".git":
                     folders.append(entry.path)
             else:
-                try:
-                    st = entry.stat()
-                except OSError:
-                    yield (entry.path, None)
-                else:
-                    yield (entry.path, st.st_ino, st.st_size, st.st_mtime_ns)
+                yield _stat(entry)
 
 
 def _listing(folder: Path) -> tuple:
