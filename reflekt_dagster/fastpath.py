@@ -206,3 +206,61 @@ def skip_own_checks_in_job_wiring() -> bool:
     check_keys.reflekt_fast = True  # type: ignore[attr-defined]
     AssetsDefinition.check_keys = property(check_keys, doc=prop.__doc__)
     return True
+
+
+#: Where Dagster calls ``ensure_requirements_satisfied`` while it builds a code location.
+REQUIREMENT_MODULES = ("dagster._core.definitions.resource_requirement", "dagster._core.definitions.job_definition",
+                       "dagster._core.definitions.assets.job.asset_job", "dagster._core.definitions.source_asset")
+
+
+def check_each_resource_requirement_once() -> bool:
+    """Check each distinct resource requirement once per call (pinned Dagster version only).
+
+    Every output of every op asks for its IO manager (``OutputManagerRequirement``, key
+    ``io_manager``): 60,000 requirements at 5,000 schemas, mostly one per asset check. Dagster
+    checks the whole list four times while a code location loads (``with_resources`` on each
+    assets definition, the asset job's resources, its required keys, its validation): 240,000
+    ``ensure_satisfied`` calls, each importing its expected type anew, about 1 s of every load
+    (code server, run and step processes). Whether a requirement of these classes is met depends
+    only on its key and its class (the class names the resource type it needs;
+    ``ResourceKeyRequirement.ensure_satisfied``, not overridden), so within one call a
+    requirement of the same class and key as one already checked has the same answer: it is
+    skipped. The first unmet one still raises Dagster's own error, in Dagster's order (an unmet
+    requirement is always the first of its class and key). Other classes are checked each time.
+    """
+    import dagster
+
+    if dagster.__version__ != PINNED:
+        return False
+    from dagster._core.definitions import resource_requirement as rr
+
+    current = rr.ensure_requirements_satisfied
+    if getattr(current, "reflekt_fast", False):
+        return True
+    original = current
+    generic = rr.ResourceKeyRequirement.ensure_satisfied
+    # the classes whose expected type is a constant of the class (Dagster 1.13.27)
+    keyed = frozenset(cls for cls in (
+        rr.OpDefinitionResourceRequirement, rr.InputManagerRequirement, rr.ExternalAssetIOManagerRequirement,
+        rr.SourceAssetIOManagerRequirement, rr.OutputManagerRequirement, rr.HookResourceRequirement,
+        rr.TypeResourceRequirement, rr.TypeLoaderResourceRequirement, rr.ResourceDependencyRequirement,
+    ) if cls.ensure_satisfied is generic)
+
+    def ensure_requirements_satisfied(resource_defs, requirements) -> None:
+        checked = set()
+        for requirement in requirements:
+            cls = type(requirement)
+            if cls in keyed:
+                mark = (cls, requirement.key)
+                if mark in checked:
+                    continue
+                checked.add(mark)
+            requirement.ensure_satisfied(resource_defs)
+
+    ensure_requirements_satisfied.__wrapped__ = original  # type: ignore[attr-defined]
+    ensure_requirements_satisfied.reflekt_fast = True  # type: ignore[attr-defined]
+    for name in REQUIREMENT_MODULES:
+        module = importlib.import_module(name)
+        if module.ensure_requirements_satisfied is original:
+            module.ensure_requirements_satisfied = ensure_requirements_satisfied
+    return True

@@ -3,6 +3,7 @@ answers; definitions are built with the garbage collector paused, then frozen.""
 
 from __future__ import annotations
 
+import importlib
 import typing
 
 import dagster
@@ -260,3 +261,57 @@ def test_job_wiring_skips_only_what_cannot_change_it(demo_project, monkeypatch):
         "b": "BlockingAssetChecksDependencyDefinition", "side": "BlockingAssetChecksDependencyDefinition"}
     model = next(a for a in graphs[0].assets_defs if AssetKey(["stg_segment__order_completed"]) in a.keys)
     assert model.check_keys and all(k.asset_key in model.keys for k in model.check_keys)  # read elsewhere: whole
+
+
+def test_resource_requirements_are_checked_once_each_with_dagsters_errors(demo_project, monkeypatch):
+    """Within one call, each requirement of a keyed class is checked once per key; an unmet one raises
+    Dagster's own error, the same one as without the fast path; the demo location loads."""
+    from dagster import IOManager, ResourceDefinition, io_manager
+    from dagster._core.definitions import job_definition, resource_requirement as rr
+    from dagster._core.errors import DagsterInvalidDefinitionError
+
+    from reflekt_dagster.definitions import build_definitions
+
+    if not fastpath.check_each_resource_requirement_once():
+        pytest.skip("another Dagster version: the checks are Dagster's own")
+    fast = rr.ensure_requirements_satisfied
+    assert fast.reflekt_fast and fastpath.check_each_resource_requirement_once()  # idempotent
+    assert all(importlib.import_module(name).ensure_requirements_satisfied is fast
+               for name in fastpath.REQUIREMENT_MODULES)
+    dagsters = fast.__wrapped__
+
+    @io_manager
+    def an_io_manager():
+        return IOManager()
+
+    def out(name):
+        return rr.OutputManagerRequirement(key="io_manager", node_description="op 'x'", output_name=name)
+
+    calls = []
+    generic = rr.ResourceKeyRequirement.ensure_satisfied
+    monkeypatch.setattr(rr.ResourceKeyRequirement, "ensure_satisfied",
+                        lambda self, defs: (calls.append((type(self).__name__, self.key)), generic(self, defs))[1])
+    met = [out(f"o{i}") for i in range(50)] + [
+        rr.OpDefinitionResourceRequirement(key="reflekt", node_description="op 'x'"),
+        rr.OpDefinitionResourceRequirement(key="reflekt", node_description="op 'y'")]
+    resources = {"io_manager": an_io_manager, "reflekt": ResourceDefinition.hardcoded_resource(1)}
+    assert fast(resources, met) is None
+    assert calls == [("OutputManagerRequirement", "io_manager"), ("OpDefinitionResourceRequirement", "reflekt")]
+
+    unmet_cases = [
+        (resources | {"io_manager": ResourceDefinition.hardcoded_resource(1)}, met),  # not an IO manager
+        ({"io_manager": an_io_manager}, met),  # "reflekt" missing
+        (resources, [*met, rr.OutputManagerRequirement(key="other_io", node_description="op 'z'", output_name="r")]),
+    ]
+    for defs, requirements in unmet_cases:
+        errors = []
+        for check in (fast, dagsters):
+            with pytest.raises(DagsterInvalidDefinitionError) as raised:
+                check(defs, requirements)
+            errors.append(str(raised.value))
+        assert errors[0] == errors[1] and errors[0]
+
+    calls.clear()
+    build_definitions(demo_project, "jaffle_shop.warehouse.segment").get_repository_def().get_all_jobs()
+    assert calls and job_definition.ensure_requirements_satisfied is fast
+    assert len(calls) < 10 * len(set(calls))  # the demo's thousands of outputs: a few checks per key and call
