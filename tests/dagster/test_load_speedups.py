@@ -4,6 +4,7 @@ answers; definitions are built with the garbage collector paused, then frozen.""
 from __future__ import annotations
 
 import importlib
+import os
 import typing
 
 import dagster
@@ -51,6 +52,37 @@ def test_definitions_are_built_with_the_collector_paused_and_then_frozen():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_a_later_build_frees_a_dropped_earlier_one(monkeypatch):
+    """Frozen objects are never collected: a second build in the same process hands them back to
+    the collector first, so garbage cycles left by an earlier build are freed."""
+    import gc
+    import weakref
+
+    import reflekt_dagster.definitions as definitions
+    from tests.helpers import ROOT
+
+    cycles = []
+    original = definitions._build_definitions
+
+    def with_a_cycle(*args, **kwargs):  # a garbage cycle made while the collector is paused, as Dagster's are
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node
+        cycles.append(weakref.ref(node))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(definitions, "_build_definitions", with_a_cycle)
+    demo = ROOT / "examples" / "jaffle_shop"
+    definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
+    gc.collect()
+    assert cycles[0]() is not None  # frozen: a full collection does not free it
+    definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
+    assert cycles[0]() is None and cycles[1]() is not None
+    gc.unfreeze()
 
 
 def _code_server(project, monkeypatch):
@@ -110,6 +142,14 @@ def test_a_code_server_builds_the_location_once_and_again_after_a_change(demo_pr
     repo = next(iter(server._loaded_repositories.definitions_by_name.values()))
     added = set(repo.asset_graph.get_all_asset_keys()) - set(keys)
     assert any(k.path[-1].startswith("Signed_Up") for k in added), added
+    # rewritten in place, same size, its modification time put back (rsync -t, a restore): built again
+    st = new.stat()
+    text = new.read_text()
+    new.write_text(text.replace('"Signed_Up"', '"Signed_UP"', 1))
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert new.stat().st_size == st.st_size and new.stat().st_mtime_ns == st.st_mtime_ns
+    _code_server(project, monkeypatch)
+    assert len(builds) == 3
 
 
 def _origin(server) -> str:
