@@ -82,7 +82,8 @@ def build_definitions(project_dir: str | Path, source: str | Sequence[str], sdk:
     (Dagster's asset graph, snapshots and runs allocate millions of objects) would scan them
     all again. At 5,000 schemas the collector took a fifth of the load. A later build in the same
     process (a notebook, a test session) first hands the frozen objects back to the collector
-    and collects, so that what is left of an earlier build, once dropped, is freed.
+    and collects (a full collection), so that an earlier build dropped before this one starts is
+    freed; one still held then (``defs = build_definitions(...)`` again) is frozen once more.
     """
     import gc
 

@@ -210,7 +210,10 @@ def skip_own_checks_in_job_wiring() -> bool:
 
 #: Where Dagster calls ``ensure_requirements_satisfied`` while it builds a code location.
 REQUIREMENT_MODULES = ("dagster._core.definitions.resource_requirement", "dagster._core.definitions.job_definition",
-                       "dagster._core.definitions.assets.job.asset_job", "dagster._core.definitions.source_asset")
+                       "dagster._core.definitions.assets.job.asset_job", "dagster._core.definitions.source_asset",
+                       # direct invocation of hooks, resources and ops: not a load, but the same function everywhere
+                       "dagster._core.definitions.hook_invocation", "dagster._core.definitions.resource_invocation",
+                       "dagster._core.execution.context.invocation")
 
 
 def check_each_resource_requirement_once() -> bool:
@@ -226,7 +229,9 @@ def check_each_resource_requirement_once() -> bool:
     ``ResourceKeyRequirement.ensure_satisfied``, not overridden), so within one call a
     requirement of the same class and key as one already checked has the same answer: it is
     skipped. The first unmet one still raises Dagster's own error, in Dagster's order (an unmet
-    requirement is always the first of its class and key). Other classes are checked each time.
+    requirement is always the first of its class and key). Other classes (a subclass, Dagster's
+    partial resource requirements, anyone's own) are checked each time. This holds for the plain
+    mappings of resources Dagster passes; a check with side effects would be called fewer times.
     """
     import dagster
 

@@ -8,8 +8,8 @@ calls it again. At 5,000 schemas that second build cost 7 to 9 s of every code-s
 :func:`cached_build` returns the previous Definitions when nothing it was built from changed:
 the loader's configuration (the ``REFLEKT_*`` environment it was read from), the project
 folder (resolved), the project file, the profile file, the schema files (names, inode, size,
-modification and change times: a rewrite that keeps the size and restores the modification
-time still changes the inode's change time) and the dbt package's current version, manifest and model index:
+modification and change times: on POSIX systems a rewrite that keeps the size and restores
+the modification time still changes the inode's change time) and the dbt package's current version, manifest and model index:
 what a build reads. A run writing the warehouse or dbt's files elsewhere in the project
 does not count. An edit, an added or deleted schema, a new prepare or another
 configuration builds again. One result is kept, the last.

@@ -77,12 +77,14 @@ def test_a_later_build_frees_a_dropped_earlier_one(monkeypatch):
 
     monkeypatch.setattr(definitions, "_build_definitions", with_a_cycle)
     demo = ROOT / "examples" / "jaffle_shop"
-    definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
-    gc.collect()
-    assert cycles[0]() is not None  # frozen: a full collection does not free it
-    definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
-    assert cycles[0]() is None and cycles[1]() is not None
-    gc.unfreeze()
+    try:
+        definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
+        gc.collect()
+        assert cycles[0]() is not None  # frozen: a full collection does not free it
+        definitions.build_definitions(demo, "jaffle_shop.warehouse.segment")
+        assert cycles[0]() is None and cycles[1]() is not None
+    finally:
+        gc.unfreeze()
 
 
 def _code_server(project, monkeypatch):
@@ -135,21 +137,26 @@ def test_a_code_server_builds_the_location_once_and_again_after_a_change(demo_pr
     assert len(builds) == 1
     new = project / "schemas" / "jaffle_shop" / "Signed_Up" / "1-0.json"
     new.parent.mkdir(parents=True)
-    source = next((project / "schemas").rglob("1-0.json"))
-    new.write_text(source.read_text().replace(source.parent.name, "Signed_Up"))
+    source = project / "schemas" / "jaffle_shop" / "Cart_Viewed" / "1-0.json"
+    new.write_text(source.read_text().replace("Cart_Viewed", "Signed_Up").replace("Cart Viewed", "Signed Up"))
     server = _code_server(project, monkeypatch)
     assert len(builds) == 2
     repo = next(iter(server._loaded_repositories.definitions_by_name.values()))
     added = set(repo.asset_graph.get_all_asset_keys()) - set(keys)
     assert any(k.path[-1].startswith("Signed_Up") for k in added), added
-    # rewritten in place, same size, its modification time put back (rsync -t, a restore): built again
+    # rewritten in place, same size, its modification time put back (rsync --inplace -t, a restore): built again
     st = new.stat()
     text = new.read_text()
-    new.write_text(text.replace('"Signed_Up"', '"Signed_UP"', 1))
+    changed = text.replace("shopping cart.", "shopping CART.", 1)
+    assert changed != text
+    new.write_text(changed)
     os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert new.stat().st_size == st.st_size and new.stat().st_mtime_ns == st.st_mtime_ns
-    _code_server(project, monkeypatch)
+    assert (new.stat().st_ino, new.stat().st_size, new.stat().st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
+    server = _code_server(project, monkeypatch)
     assert len(builds) == 3
+    repo = next(iter(server._loaded_repositories.definitions_by_name.values()))
+    signed_up = next(k for k in repo.asset_graph.get_all_asset_keys() if k.path[-1].startswith("Signed_Up"))
+    assert "shopping CART." in (repo.asset_graph.get(signed_up).description or "")
 
 
 def _origin(server) -> str:
@@ -338,10 +345,30 @@ def test_resource_requirements_are_checked_once_each_with_dagsters_errors(demo_p
     assert fast(resources, met) is None
     assert calls == [("OutputManagerRequirement", "io_manager"), ("OpDefinitionResourceRequirement", "reflekt")]
 
+    calls.clear()  # one key, two classes: each is checked (a plain resource at "x" meets the first only)
+    same_key = [rr.OpDefinitionResourceRequirement(key="x", node_description="op 'x'"),
+                rr.OutputManagerRequirement(key="x", node_description="op 'x'", output_name="o")]
+    with pytest.raises(DagsterInvalidDefinitionError, match="io manager with key 'x'"):
+        fast({"x": ResourceDefinition.hardcoded_resource(1)}, same_key)
+    assert calls == [("OpDefinitionResourceRequirement", "x"), ("OutputManagerRequirement", "x")]
+
+    class Counted(rr.ResourceRequirement):  # not one of Dagster's keyed classes: checked every time
+        key = "io_manager"
+        seen = []
+
+        def is_satisfied(self, resource_defs):
+            return True
+
+        def ensure_satisfied(self, resource_defs):
+            self.seen.append(self)
+
+    assert fast(resources, [Counted(), Counted(), Counted()]) is None and len(Counted.seen) == 3
+
     unmet_cases = [
         (resources | {"io_manager": ResourceDefinition.hardcoded_resource(1)}, met),  # not an IO manager
         ({"io_manager": an_io_manager}, met),  # "reflekt" missing
         (resources, [*met, rr.OutputManagerRequirement(key="other_io", node_description="op 'z'", output_name="r")]),
+        ({"x": ResourceDefinition.hardcoded_resource(1)}, same_key),
     ]
     for defs, requirements in unmet_cases:
         errors = []
