@@ -112,6 +112,7 @@ def _build_definitions(project_dir, source, sdk, *, profile, dbt_profiles_dir, r
     fastpath.apply()  # Dagster's type resolution, 110,000 times at 5,000 schemas
     fastpath.skip_own_checks_in_job_wiring()  # a quadratic step of Dagster's asset-job wiring
     fastpath.check_each_resource_requirement_once()  # 240,000 identical IO-manager checks at 5,000 schemas
+    fastpath.share_repository_asset_graph()  # the builder's asset graph is the repository's too
     options = options or DagsterOptions()
     sources = [source] if isinstance(source, str) else list(source)
     source = sources[0]

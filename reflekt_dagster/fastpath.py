@@ -269,3 +269,62 @@ def check_each_resource_requirement_once() -> bool:
         if module.ensure_requirements_satisfied is original:
             module.ensure_requirements_satisfied = ensure_requirements_satisfied
     return True
+
+
+#: The last asset graph Dagster's repository builder made: ``(ids of its inputs, the inputs, the graph)``
+#: (the inputs are kept so that their ids are not reused while the entry lives).
+_LAST_GRAPH: list = []
+
+
+def share_repository_asset_graph() -> bool:
+    """Build a repository's asset graph once, not twice (pinned Dagster version only).
+
+    Dagster's repository builder (``build_caching_repository_data_from_list``) makes an asset
+    graph of the location's assets, checks and source assets for the asset job; the repository's
+    ``asset_graph``, read by the snapshot, every run and the automation sensors, makes another
+    one from the very same objects: 0.8-1 s of CPU each at 5,000 schemas, in the code server's
+    snapshot and in each run process. ``AssetGraph.from_assets`` depends only on the objects it
+    is given (it normalises them into new objects and indexes those), so when the repository
+    asks for a graph of exactly the objects the builder last gave (the same objects, each once:
+    compared by identity), the builder's graph is the answer; the repository then attaches its
+    job nodes to it as Dagster does (``with_job_nodes`` makes a new graph over the same nodes).
+    Any other call builds as Dagster does.
+    """
+    import dagster
+
+    if dagster.__version__ != PINNED:
+        return False
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+    from dagster._core.definitions.repository_definition import repository_data_builder, repository_definition
+
+    if getattr(repository_definition.AssetGraph, "reflekt_shared", False):
+        return True
+
+    def identities(assets: list) -> frozenset | None:
+        ids = frozenset(map(id, assets))
+        return ids if len(ids) == len(assets) else None  # an object given twice: not compared
+
+    class BuilderAssetGraph(AssetGraph):
+        reflekt_shared = True
+
+        @classmethod
+        def from_assets(cls, assets):
+            assets = list(assets)
+            graph = AssetGraph.from_assets(assets)
+            ids = identities(assets)
+            _LAST_GRAPH[:] = [ids, assets, graph] if ids else []
+            return graph
+
+    class RepositoryAssetGraph(AssetGraph):
+        reflekt_shared = True
+
+        @classmethod
+        def from_assets(cls, assets):
+            assets = list(assets)
+            if _LAST_GRAPH and _LAST_GRAPH[0] == identities(assets):
+                return _LAST_GRAPH[2]
+            return AssetGraph.from_assets(assets)
+
+    repository_data_builder.AssetGraph = BuilderAssetGraph
+    repository_definition.AssetGraph = RepositoryAssetGraph
+    return True

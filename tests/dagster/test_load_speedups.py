@@ -382,3 +382,69 @@ def test_resource_requirements_are_checked_once_each_with_dagsters_errors(demo_p
     build_definitions(demo_project, "jaffle_shop.warehouse.segment").get_repository_def().get_all_jobs()
     assert calls and job_definition.ensure_requirements_satisfied is fast
     assert len(calls) < 10 * len(set(calls))  # the demo's thousands of outputs: a few checks per key and call
+
+
+def test_the_repository_reuses_the_builders_asset_graph_and_snapshots_the_same(demo_project, monkeypatch):
+    """The repository's asset graph is the builder's (one build, not two), and the repository's
+    snapshot, which reads it, is exactly Dagster's own: on the demo and on a location with source
+    assets, a keyless multi-asset check and a dependency on an undefined key."""
+    from dagster import (AssetCheckResult, AssetCheckSpec, AssetKey, AssetSpec, Definitions, SourceAsset, asset,
+                         asset_check, multi_asset_check)
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+    from dagster._core.definitions.repository_definition import repository_data_builder, repository_definition
+    from dagster._core.remote_representation.external_data import RepositorySnap
+    from dagster._serdes import serialize_value
+
+    from reflekt_dagster.definitions import build_definitions
+    from reflekt_dagster.prepare import prepare
+
+    if not fastpath.share_repository_asset_graph():
+        pytest.skip("another Dagster version: the graphs are Dagster's own")
+    shared = (repository_data_builder.AssetGraph, repository_definition.AssetGraph)
+    assert all(cls.reflekt_shared for cls in shared) and fastpath.share_repository_asset_graph()  # idempotent
+
+    profiles = demo_project / "dbt_profiles"
+    prepare(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=profiles)
+
+    def synthetic() -> Definitions:
+        @asset(deps=[AssetKey("undefined_upstream"), AssetKey("source_table")])
+        def model():
+            ...
+
+        @asset_check(asset=model, blocking=True)
+        def model_check():
+            return AssetCheckResult(passed=True)
+
+        @multi_asset_check(specs=[AssetCheckSpec("drift", asset="source_table"), AssetCheckSpec("drift", asset="model")])
+        def keyless():
+            ...
+
+        return Definitions(assets=[model, SourceAsset("source_table"), AssetSpec("external", deps=[model])],
+                           asset_checks=[model_check, keyless])
+
+    builds = {"demo": lambda: build_definitions(demo_project, "jaffle_shop.warehouse.segment",
+                                                dbt_profiles_dir=profiles), "synthetic": synthetic}
+    real = AssetGraph.from_assets.__func__
+    for name, build in builds.items():
+        calls = []
+        monkeypatch.setattr(AssetGraph, "from_assets", classmethod(lambda cls, a: (calls.append(1), real(cls, a))[1]))
+        repo = build().get_repository_def()
+        fast = serialize_value(RepositorySnap.from_def(repo, defer_snapshots=True))
+        assert len(calls) == 1 and repo.asset_graph.get_all_asset_keys(), name  # one build, the builder's
+        assert repo.asset_graph is repo.asset_graph  # Dagster's own cache still answers
+
+        monkeypatch.setattr(repository_data_builder, "AssetGraph", AssetGraph)
+        monkeypatch.setattr(repository_definition, "AssetGraph", AssetGraph)
+        monkeypatch.setattr(fastpath, "share_repository_asset_graph", lambda: False)  # a build would put it back
+        calls.clear()
+        repo = build().get_repository_def()
+        dagsters = serialize_value(RepositorySnap.from_def(repo, defer_snapshots=True))
+        assert len(calls) == 2, name  # Dagster's own: the builder's and the repository's
+        assert fast == dagsters, name
+        monkeypatch.undo()
+        assert repository_definition.AssetGraph is shared[1] and repository_data_builder.AssetGraph is shared[0]
+
+    other = synthetic().get_repository_def()  # built last: the demo's repository is not answered with it
+    demo = build_definitions(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=profiles)
+    synthetic_keys = set(other.asset_graph.get_all_asset_keys())
+    assert not synthetic_keys & set(demo.get_repository_def().asset_graph.get_all_asset_keys())
