@@ -444,7 +444,43 @@ def test_the_repository_reuses_the_builders_asset_graph_and_snapshots_the_same(d
         monkeypatch.undo()
         assert repository_definition.AssetGraph is shared[1] and repository_data_builder.AssetGraph is shared[0]
 
-    other = synthetic().get_repository_def()  # built last: the demo's repository is not answered with it
-    demo = build_definitions(demo_project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=profiles)
-    synthetic_keys = set(other.asset_graph.get_all_asset_keys())
-    assert not synthetic_keys & set(demo.get_repository_def().asset_graph.get_all_asset_keys())
+    # two repositories built before either reads its graph: each gets its own builder's graph, once
+    calls = []
+    monkeypatch.setattr(AssetGraph, "from_assets", classmethod(lambda cls, a: (calls.append(1), real(cls, a))[1]))
+    first = synthetic().get_repository_def()
+    second = build_definitions(demo_project, "jaffle_shop.warehouse.segment",
+                               dbt_profiles_dir=profiles).get_repository_def()
+    assert len(calls) == 2
+    first_keys = set(first.asset_graph.get_all_asset_keys())
+    assert AssetKey("model") in first_keys and not first_keys & set(second.asset_graph.get_all_asset_keys())
+    assert len(calls) == 2 and first.asset_graph is not second.asset_graph
+    assert "reflekt_builders_asset_graph" not in vars(first._repository_data)  # forgotten once used
+
+
+def test_a_repositorys_shared_asset_graph_is_its_own_in_every_thread(demo_project):
+    """Repositories built in threads at once each read their own builder's graph."""
+    import threading
+
+    from dagster import Definitions, asset
+
+    if not fastpath.share_repository_asset_graph():
+        pytest.skip("another Dagster version: the graphs are Dagster's own")
+    results, errors = {}, []
+
+    def build(n: int) -> None:
+        try:
+            @asset(name=f"only_in_{n}")
+            def one():
+                ...
+
+            repo = Definitions(assets=[one]).get_repository_def()
+            results[n] = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors and results == {n: {f"only_in_{n}"} for n in range(8)}
