@@ -25,13 +25,19 @@ MODULES = ("dagster._core.definitions.output", "dagster._core.definitions.input"
            "dagster._core.definitions.assets.job.asset_in")
 
 
+def _pinned() -> bool:
+    """Whether the installed Dagster is the one these fast paths were checked against."""
+    import dagster
+
+    return dagster.__version__ == PINNED
+
+
 def apply() -> bool:
     """Install the fast path (once); True when it is in place."""
-    import dagster
+    if not _pinned():
+        return False
     from dagster._core.types.dagster_type import DagsterType, resolve_dagster_type
 
-    if dagster.__version__ != PINNED:
-        return False
     original = getattr(resolve_dagster_type, "__wrapped__", resolve_dagster_type)
 
     untyped = original(None)  # Dagster's one ``Any`` instance: what every check output's type resolves to
@@ -96,9 +102,7 @@ def share_repository_snapshots() -> bool:
     is paused while a snapshot is built (a fifth of its time went to scans freeing nothing).
     Pinned Dagster version only.
     """
-    import dagster
-
-    if dagster.__version__ != PINNED:
+    if not _pinned():
         return False
     from dagster._core.remote_origin import RemoteRepositoryOrigin
     from dagster._core.remote_representation.external_data import RepositoryErrorSnap
@@ -178,9 +182,7 @@ def skip_own_checks_in_job_wiring() -> bool:
     import sys
     import weakref
 
-    import dagster
-
-    if dagster.__version__ != PINNED:
+    if not _pinned():
         return False
     from dagster._core.definitions.assets.definition.assets_definition import AssetsDefinition
     from dagster._core.definitions.assets.job import asset_job
@@ -234,9 +236,7 @@ def check_each_resource_requirement_once() -> bool:
     partial resource requirements, anyone's own) are checked each time. This holds for the plain
     mappings of resources Dagster passes; a check with side effects would be called fewer times.
     """
-    import dagster
-
-    if dagster.__version__ != PINNED:
+    if not _pinned():
         return False
     from dagster._core.definitions import resource_requirement as rr
 
@@ -294,9 +294,7 @@ def share_repository_asset_graph() -> bool:
     repository attaches its job nodes to it as Dagster does (``with_job_nodes`` makes a new
     graph over the same nodes). Any other case builds as Dagster does.
     """
-    import dagster
-
-    if dagster.__version__ != PINNED:
+    if not _pinned():
         return False
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
     from dagster._core.definitions.repository_definition import repository_data_builder, repository_definition

@@ -425,9 +425,13 @@ def test_the_repository_reuses_the_builders_asset_graph_and_snapshots_the_same(d
     builds = {"demo": lambda: build_definitions(demo_project, "jaffle_shop.warehouse.segment",
                                                 dbt_profiles_dir=profiles), "synthetic": synthetic}
     real = AssetGraph.from_assets.__func__
+
+    def count_graph_builds(calls: list) -> None:
+        monkeypatch.setattr(AssetGraph, "from_assets", classmethod(lambda cls, a: (calls.append(1), real(cls, a))[1]))
+
     for name, build in builds.items():
         calls = []
-        monkeypatch.setattr(AssetGraph, "from_assets", classmethod(lambda cls, a: (calls.append(1), real(cls, a))[1]))
+        count_graph_builds(calls)
         repo = build().get_repository_def()
         fast = serialize_value(RepositorySnap.from_def(repo, defer_snapshots=True))
         assert len(calls) == 1 and repo.asset_graph.get_all_asset_keys(), name  # one build, the builder's
@@ -446,7 +450,7 @@ def test_the_repository_reuses_the_builders_asset_graph_and_snapshots_the_same(d
 
     # two repositories built before either reads its graph: each gets its own builder's graph, once
     calls = []
-    monkeypatch.setattr(AssetGraph, "from_assets", classmethod(lambda cls, a: (calls.append(1), real(cls, a))[1]))
+    count_graph_builds(calls)
     first = synthetic().get_repository_def()
     second = build_definitions(demo_project, "jaffle_shop.warehouse.segment",
                                dbt_profiles_dir=profiles).get_repository_def()
