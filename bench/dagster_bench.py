@@ -8,7 +8,8 @@ package + ``dbt parse``, not timed, as a deploy does at build time), then times 
 that builds the Definitions and resolves the asset graph (wall and CPU), a schemas-sensor tick
 with no change, idle ticks of the automation sensor (every asset materialised once, then
 ``reflekt_automation`` evaluated as its code server does, wall and CPU), and ``dagster dev``
-until it answers the asset graph over GraphQL.
+until it answers the asset graph over GraphQL, cold (no stored snapshots) and with the snapshots
+the previous start stored.
 Each line of output is one figure, with the load average beside it.
 Targets (issue 13): at 5,000 schemas Definitions under 10 s from process start, the asset graph
 over GraphQL under 30 s, idle automation evaluation under 1 s.
@@ -204,15 +205,27 @@ def automation(defs, instance, count: int, repeat: int = 3) -> None:
 
 
 def graphql(profiles: Path, count: int, repeat: int = 1) -> None:
-    """``dagster dev`` on the project ``repeat`` times (the figure varies by several seconds from one
-    start to the next: three processes share the two cores); each, then the best."""
-    times = [graphql_once(profiles, count) for _ in range(repeat)]
-    if repeat > 1:
-        print(f"dagster dev, {count:,} schemas: best of {repeat} {min(times):.1f} s "
-              f"(all: {', '.join(f'{t:.1f}' for t in times)} s)")
+    """``dagster dev`` on the project ``repeat`` times each way, interleaved (the figure varies by
+    several seconds from one start to the next: three processes share the two cores): *cold*,
+    with no stored snapshots (the first start after the schemas or the code changed), then
+    *stored*, sending the snapshots the cold start stored (``reflekt_dagster.snapcache``: any start
+    after the previous one or after a prepare, with nothing changed); each, then the best."""
+    import shutil
+
+    from reflekt_dagster.snapcache import FOLDER
+
+    times: dict[str, list[float]] = {"cold": [], "stored": []}
+    for _ in range(repeat):
+        shutil.rmtree(PROJECT / FOLDER, ignore_errors=True)
+        times["cold"].append(graphql_once(profiles, count, "cold"))
+        times["stored"].append(graphql_once(profiles, count, "stored"))
+    for kind, taken in times.items():
+        if repeat > 1:
+            print(f"dagster dev, {count:,} schemas, {kind}: best of {repeat} {min(taken):.1f} s "
+                  f"(all: {', '.join(f'{t:.1f}' for t in taken)} s)")
 
 
-def graphql_once(profiles: Path, count: int, timeout: float = 600) -> float:
+def graphql_once(profiles: Path, count: int, kind: str = "", timeout: float = 600) -> float:
     """``dagster dev`` on the project: spawn -> the asset graph answered over GraphQL; stopped by PID."""
     import json
     import signal
@@ -249,7 +262,8 @@ def graphql_once(profiles: Path, count: int, timeout: float = 600) -> float:
                 pass
             time.sleep(0.5)
         took = time.perf_counter() - start
-        print(f"dagster dev, {count:,} schemas: spawn -> asset graph over GraphQL ({len(nodes):,} nodes) "
+        print(f"dagster dev, {count:,} schemas{', ' + kind if kind else ''}: spawn -> asset graph over GraphQL "
+              f"({len(nodes):,} nodes) "
               f"{took:.1f} s wall; load average {_load_avg()}", flush=True)
         return took
     finally:

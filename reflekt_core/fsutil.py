@@ -37,6 +37,15 @@ def writing(path: Path) -> Iterator[None]:
 
 
 def _umask() -> int:
+    """The process's umask: read from /proc where it can be (setting it to read it back would
+    change it, for a moment, for every thread of the process)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     current = os.umask(0)
     os.umask(current)
     return current
@@ -57,6 +66,12 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> bool:
         pass
     with writing(path):
         return _atomic_write(path, data, durable)
+
+
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temp file and rename (a regenerable output: no fsync by default)."""
+    with writing(path):
+        _atomic_write(path, data, durable)
 
 
 def _atomic_write(path: Path, data: bytes, durable: bool) -> bool:

@@ -19,6 +19,8 @@ environment variables read at load time:
 - ``REFLEKT_SCHEMAS_REMOTE`` + ``REFLEKT_SCHEMAS_BRANCH``: watch a remote branch (fetch and
   fast-forward the checkout) instead of the working tree
 - ``REFLEKT_DAGSTER_EXECUTOR`` (``multiprocess``, or ``in_process``): the runs' default executor
+- ``REFLEKT_DAGSTER_SNAPSHOT_CACHE`` (``off``: the code server builds its snapshots at every start
+  and stores none; see ``reflekt_dagster.snapcache``)
 """
 
 from __future__ import annotations
@@ -225,7 +227,8 @@ def config_from_env() -> dict:
 
 @definitions
 def defs() -> Definitions:
-    """The code location, built once per load (``reflekt_dagster.loadcache``).
+    """The code location, built once per load (``reflekt_dagster.loadcache``); its snapshots are
+    kept on disk for the next start (``reflekt_dagster.snapcache``).
 
     The repository and its jobs, which Dagster builds right after (``load_all_definitions``),
     are built here too with the collector paused, so that they join the frozen objects.
@@ -234,16 +237,20 @@ def defs() -> Definitions:
 
     from reflekt_core.gcpause import gc_paused
 
-    from reflekt_dagster import fastpath
+    from reflekt_dagster import fastpath, snapcache
     from reflekt_dagster.loadcache import cached_build
 
-    fastpath.share_repository_snapshots()  # in a code server: one snapshot for webserver and daemon
+    # in a code server: one snapshot for webserver and daemon, kept on disk for the next start
+    shared = fastpath.share_repository_snapshots()
 
-    def build() -> Definitions:
+    def build(fingerprint: object) -> Definitions:
+        key = snapcache.start(config, fingerprint) if shared and snapcache.enabled() else None  # hashed meanwhile
         with gc_paused():
             built = build_definitions(**config)
             built.get_repository_def().load_all_definitions()
             gc.freeze()
+        if key is not None:
+            snapcache.register(built, key)
         return built
 
     config = config_from_env()

@@ -111,6 +111,8 @@ def share_repository_snapshots() -> bool:
     from dagster._serdes import deserialize_value, serialize_value
     from dagster._utils.error import SerializableErrorInfo
 
+    from reflekt_dagster import snapcache
+
     repository_original = DagsterApiServer._get_serialized_external_repository_data
     if getattr(repository_original, "reflekt_shared", False):
         return True
@@ -128,8 +130,18 @@ def share_repository_snapshots() -> bool:
         repo = repository_of(self, request.serialized_repository_python_origin)
         if repo is None:
             return repository_original(self, request)
-        text = _shared(repo, ("repository", request.defer_snapshots), lambda: repository_original(self, request),
-                       keep=lambda text: not text.startswith(error_start))
+        what = ("repository", request.defer_snapshots)
+
+        def compute() -> str:
+            stored = snapcache.load(repo, what)
+            if stored is not None:
+                return stored
+            text = repository_original(self, request)
+            if not text.startswith(error_start):
+                snapcache.store(repo, what, text)
+            return text
+
+        text = _shared(repo, what, compute, keep=lambda text: not text.startswith(error_start))
         with _LOCKS_LOCK:
             warm = request.defer_snapshots and id(repo) not in _WARMING
             if warm:
@@ -152,7 +164,12 @@ def share_repository_snapshots() -> bool:
         replies = []
 
         def compute() -> str:
+            stored = snapcache.load(repo, ("job", request.job_name))
+            if stored is not None:
+                return stored
             replies.append(job_original(self, request, context))
+            if replies[0].serialized_job_data:
+                snapcache.store(repo, ("job", request.job_name), replies[0].serialized_job_data)
             return replies[0].serialized_job_data  # "" in an error reply: not kept
 
         text = _shared(repo, ("job", request.job_name), compute, keep=bool)

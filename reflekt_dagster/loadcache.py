@@ -37,6 +37,11 @@ def _stat(path: Path | os.DirEntry) -> tuple:
 
 
 def _files(root: Path) -> Iterator[tuple]:
+    """The :func:`_stat` of every file under ``root`` (see :func:`walk`)."""
+    return map(_stat, walk(root))
+
+
+def walk(root: Path) -> Iterator[os.DirEntry]:
     """Every file under ``root`` (symlinked folders followed once), but not in ``.git``."""
     folders, seen = [str(root)], set()
     while folders:
@@ -54,7 +59,7 @@ def _files(root: Path) -> Iterator[tuple]:
                 if entry.name != ".git":
                     folders.append(entry.path)
             else:
-                yield _stat(entry)
+                yield entry
 
 
 def _listing(folder: Path) -> tuple:
@@ -63,6 +68,12 @@ def _listing(folder: Path) -> tuple:
         return tuple(_stat(entry) for entry in sorted(folder.iterdir()) if entry.is_file())
     except OSError:
         return ()
+
+
+def config_items(config: dict) -> str:
+    """The loader's configuration and the ``REFLEKT_*`` environment, as one comparable string."""
+    return repr((sorted((k, repr(v)) for k, v in config.items()),
+                 sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_"))))
 
 
 def fingerprint(config: dict) -> object:
@@ -81,18 +92,17 @@ def fingerprint(config: dict) -> object:
         return object()  # the build reports it; never equal to another fingerprint
     store = PackageStore.for_project(project.dir)
     current = store.current()  # read through its pointer; its manifest and model index in target/
-    return (repr(sorted((k, repr(v)) for k, v in config.items())), str(project.dir.resolve()),
-            tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_"))),
-            _stat(project.dir / PROJECT_FILE), _stat(profile), tuple(_files(project.schemas_dir)),
+    return (config_items(config), str(project.dir.resolve()), _stat(project.dir / PROJECT_FILE), _stat(profile),
+            tuple(_files(project.schemas_dir)),
             _listing(store.root), current and (_listing(current), _listing(current / "target")))
 
 
-def cached_build(config: dict, build: Callable[[], T]) -> T:
-    """``build()``, unless the last call had the same :func:`fingerprint`: then its result."""
+def cached_build(config: dict, build: Callable[[object], T]) -> T:
+    """``build(fingerprint)``, unless the last call had the same :func:`fingerprint`: then its result."""
     key = fingerprint(config)
     if _LAST and _LAST[0] == key:
         return _LAST[1]
     _LAST.clear()  # the previous result is not kept alive while the next one builds
-    result = build()
+    result = build(key)
     _LAST[:] = [key, result]
     return result
