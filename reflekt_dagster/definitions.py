@@ -244,7 +244,8 @@ def defs() -> Definitions:
     shared = fastpath.share_repository_snapshots()
 
     def build(fingerprint: object) -> Definitions:
-        key = snapcache.start(config, fingerprint) if shared and snapcache.enabled() else None  # hashed meanwhile
+        keyed = shared and snapcache.enabled() and snapcache.in_code_server()
+        key = snapcache.start(config, fingerprint) if keyed else None  # hashed while the build runs
         with gc_paused():
             built = build_definitions(**config)
             built.get_repository_def().load_all_definitions()

@@ -86,6 +86,15 @@ def _shared(repository: object, what: tuple, compute, keep) -> object:
         return answer
 
 
+def _quietly(call, *args):
+    """``call(*args)``, or None if it raises: the stored snapshots are a cache, and Dagster's own
+    answer is always the fallback."""
+    try:
+        return call(*args)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def share_repository_snapshots() -> bool:
     """Compute a code server's snapshots once, not once per process that asks.
 
@@ -100,6 +109,8 @@ def share_repository_snapshots() -> bool:
     jobs' snapshots are computed in a background thread, while the clients read the
     repository's: they ask for the jobs next (through the same ``ExternalJob``). The collector
     is paused while a snapshot is built (a fifth of its time went to scans freeing nothing).
+    When the build was keyed (``reflekt_dagster.snapcache``), an answer stored by an earlier start
+    is sent instead of computed, and a computed one is stored for the next start.
     Pinned Dagster version only.
     """
     if not _pinned():
@@ -133,12 +144,12 @@ def share_repository_snapshots() -> bool:
         what = ("repository", request.defer_snapshots)
 
         def compute() -> str:
-            stored = snapcache.load(repo, what)
+            stored = _quietly(snapcache.load, repo, what)
             if stored is not None:
                 return stored
             text = repository_original(self, request)
             if not text.startswith(error_start):
-                snapcache.store(repo, what, text)
+                _quietly(snapcache.store, repo, what, text)
             return text
 
         text = _shared(repo, what, compute, keep=lambda text: not text.startswith(error_start))
@@ -164,12 +175,12 @@ def share_repository_snapshots() -> bool:
         replies = []
 
         def compute() -> str:
-            stored = snapcache.load(repo, ("job", request.job_name))
+            stored = _quietly(snapcache.load, repo, ("job", request.job_name))
             if stored is not None:
                 return stored
             replies.append(job_original(self, request, context))
             if replies[0].serialized_job_data:
-                snapcache.store(repo, ("job", request.job_name), replies[0].serialized_job_data)
+                _quietly(snapcache.store, repo, ("job", request.job_name), replies[0].serialized_job_data)
             return replies[0].serialized_job_data  # "" in an error reply: not kept
 
         text = _shared(repo, ("job", request.job_name), compute, keep=bool)

@@ -52,10 +52,9 @@ def main() -> int:
 def prime_snapshots() -> int:
     """Load the code location as a code server would and store its snapshots (how many were stored)."""
     from reflekt_dagster import snapcache
-    from reflekt_dagster.definitions import defs
 
     try:
-        return snapcache.prime(defs())
+        return snapcache.prime()
     except Exception as exc:  # noqa: BLE001 - the location reports it when it loads; prepare succeeded
         print(f"warning: the code server's snapshots were not stored ({type(exc).__name__}: {exc}); "
               "the next start builds them", file=sys.stderr)

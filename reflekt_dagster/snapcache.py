@@ -7,29 +7,32 @@ changed since the last start. Like dbt's partial parsing, this module keeps thos
 under a key made of everything they are built from, and a later start whose key is the same
 sends the stored answer instead of building it again:
 
-- what the code location reads: the loader's configuration (the ``REFLEKT_*`` environment it
-  was read from), the project folder (resolved), the project file and the profile file, every
-  schema file (path and content), and of the current dbt package version its name, column lineage,
-  model index and whether it has a manifest (``reflekt_dagster.loadcache`` lists the same);
-- the code that builds it: the Python version and executable, the installed distributions (names
-  and versions, as their ``.dist-info`` folders say), and the content of every file of
-  ``reflekt_core`` and ``reflekt_dagster`` (an edited checkout is new code);
-- the repository, and which snapshot (deferred or not, which job).
+- what the code location reads: the loader's configuration (``config_from_env``, the one place
+  it reads the environment), the project folder, the project file and the profile file, every
+  schema file (path and content), and of the current dbt package version its name, column
+  lineage, model index (or manifest) and whether it has a manifest;
+- the code that builds it: the Python version and its ``bin`` folder (dbt's path is in the
+  resources' configuration), the installed distributions (names and versions, as their
+  ``.dist-info`` folders say), and the content of every file of ``reflekt_core`` and
+  ``reflekt_dagster`` (an edited checkout is new code);
+- the repository, and which snapshot (deferred job snapshots, as the clients ask, or which job).
 
-The key is computed by hashing those files in a thread while the code location builds (hashing
-and reading release the GIL: the second core does it). If any of those files changed while the
-build was reading them (their ``stat`` before the build and at the first request differ), the
-build is not keyed: it answers as Dagster does and stores nothing.
+Only a build that Dagster's gRPC code server loads is keyed (not a run's or a step's process).
+Its key is hashed in a thread while the build runs (reading and hashing release the GIL: the
+second core does it). The build is not keyed if any of those files changed while the build read
+them (their ``stat`` at the build's start and at the first request differ), or less than
+``RACY_NS`` before it started (git's rule for changes within one tick of the file system's clock).
 
-Answers are stored gzipped (1.2 MB for the 40 MB at 5,000 schemas) under
-``<project>/artifacts/dagster/snapshots/<key>/``, written atomically in a background thread after
-the answer is sent; the newest ``KEEP`` keys are kept. A file that cannot be read is a miss. Only
+Answers are stored gzipped (at 5,000 schemas 1.2 MB for the repository, 0.5 MB for the job) under
+``<project>/artifacts/dagster/snapshots/<key>/``, written atomically by a background thread once
+computed; the two most recently used keys are kept. A file that cannot be read is removed and is
+a miss; one that cannot be written is skipped: Dagster's own answer is always the fallback. Only
 the ``defs`` loader (the environment-configured code location) is keyed: ``build_definitions``
 called with Python objects (a translator, resources) has inputs no key can see.
 
 :func:`prime` stores the answers without a code server: ``python -m reflekt_dagster.prepare``
-calls it, so that the first start after a prepare (a deployment's image, ``scripts/setup``) is
-already a stored one.
+calls it, so that the first start after a prepare (a deployment's image) sends stored answers,
+when the code server runs with the same configuration.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,21 +80,21 @@ def _distributions() -> list[str]:
     return names
 
 
-def _inputs(config: dict) -> list[tuple[str, str | Path | None]]:
-    """What the build reads, as ``(label, file)`` pairs (None: the label alone)."""
+def _inputs(project) -> tuple[list[tuple[str, str | Path | None]], int]:
+    """What the build reads, as ``(label, file)`` pairs (None: the label alone), and the newest
+    change time (ns) among those files."""
     from reflekt_core.errors import ReflektError
     from reflekt_core.profiles import profiles_file
-    from reflekt_core.project import PROJECT_FILE, load_project
+    from reflekt_core.project import PROJECT_FILE
     from reflekt_dagster.loadcache import walk
     from reflekt_dagster.package import MODEL_INDEX, PackageStore
 
-    project = load_project(Path(config["project_dir"]))
     try:
         profile = profiles_file(project, None)
     except ReflektError:
         profile = None
     items: list[tuple[str, str | Path | None]] = [("project", project.dir / PROJECT_FILE),
-                                            ("profile", Path(profile) if profile else None)]
+                                                  ("profile", Path(profile) if profile else None)]
     root = str(project.schemas_dir)
     items += [("schema:" + entry.path[len(root):], entry.path) for entry in walk(Path(root))]
     store = PackageStore.for_project(project.dir)
@@ -102,13 +106,18 @@ def _inputs(config: dict) -> list[tuple[str, str | Path | None]]:
         manifest = store.manifest()
         index = current / "target" / MODEL_INDEX
         items += [("lineage", current / LINEAGE_FILE), ("manifest:" + str(manifest is not None), None),
-                  ("index", index if index.is_file() else manifest)]
-    return items
+                  ("index", index if index.is_file() else manifest), ("pointer", store.root / "CURRENT")]
+    newest = 0  # change times: the kernel sets them, unlike modification times (touch, tar, rsync -t)
+    for _, path in items:
+        try:
+            newest = max(newest, os.stat(path).st_ctime_ns) if path is not None else newest
+        except OSError:
+            continue
+    return items, newest
 
 
-def _digest(config: dict) -> str:
-    from reflekt_dagster.loadcache import config_items
-
+def _digest(config: dict, project) -> tuple[str, int]:
+    """The key of a build of ``config`` on ``project``, and its inputs' newest change time."""
     h = hashlib.sha256()
 
     def add(label: str, path: str | Path | None = None) -> None:
@@ -124,16 +133,24 @@ def _digest(config: dict) -> str:
 
     add(FORMAT)
     add(sys.version)
-    add(sys.executable)
+    add(str(Path(sys.executable).parent))  # dbt beside this Python is in the resources' configuration
     for name in _distributions():
         add("dist:" + name)
     for path in _code_files():
         add("code:" + path.name, path)
-    add(config_items(config))
-    add(str(Path(config["project_dir"]).resolve()))
-    for label, path in _inputs(config):
+    # what the loader read from the environment (config_from_env is its one reader; the profile
+    # file REFLEKT_PROFILES_DIR may point at is hashed below by content)
+    add(repr(sorted((k, repr(v)) for k, v in config.items())))
+    add(str(project.dir))
+    items, newest = _inputs(project)
+    for label, path in items:
         add(label, path)
-    return h.hexdigest()[:40]
+    return h.hexdigest()[:40], newest
+
+
+#: Inputs changed this close to the build's start may have changed within one tick of the file
+#: system's clock without changing their ``stat`` (git's "racy" rule): such a build is not keyed.
+RACY_NS = 2_000_000_000
 
 
 class Key:
@@ -142,26 +159,34 @@ class Key:
     def __init__(self, config: dict, before: object):
         self.config = config
         self.before = before  # loadcache.fingerprint when the build started
-        self.folder = Path(config["project_dir"]).resolve() / FOLDER
+        self.started = time.time_ns()
+        self.folder: Path | None = None
         self._digest: str | None = None
+        self._lock = threading.Lock()
+        self._checked: str | None | bool = False
         self._thread = threading.Thread(target=self._run, name="reflekt-snapshot-key", daemon=True)
         self._thread.start()
-        self._checked: str | None | bool = False
 
     def _run(self) -> None:
+        from reflekt_core.project import load_project
+
         try:
-            self._digest = _digest(self.config)
+            project = load_project(Path(self.config["project_dir"]))
+            digest, newest = _digest(self.config, project)
+            if newest < self.started - RACY_NS:
+                self.folder, self._digest = project.dir / FOLDER, digest
         except Exception:  # noqa: BLE001 - no key: Dagster answers as usual
             self._digest = None
 
     def value(self) -> str | None:
-        """The key, or None when it could not be made or the inputs changed during the build."""
-        if self._checked is False:
-            from reflekt_dagster.loadcache import fingerprint
+        """The key, or None when it could not be made, an input changed during the build or just before."""
+        with self._lock:
+            if self._checked is False:
+                from reflekt_dagster.loadcache import fingerprint
 
-            self._thread.join()
-            self._checked = self._digest if self._digest and fingerprint(self.config) == self.before else None
-        return self._checked
+                self._thread.join()
+                self._checked = self._digest if self._digest and fingerprint(self.config) == self.before else None
+            return self._checked
 
 
 def enabled() -> bool:
@@ -172,6 +197,19 @@ def enabled() -> bool:
 def start(config: dict, before: object) -> Key:
     """Begin keying a build of ``config`` whose inputs had the ``loadcache.fingerprint`` ``before``."""
     return Key(config, before)
+
+
+def in_code_server() -> bool:
+    """Whether Dagster's gRPC code server is loading this build (``LoadedRepositories``), not a run
+    or step process, which never sends a snapshot and need not hash anything."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if (code.co_qualname == "LoadedRepositories.__init__"
+                and frame.f_globals.get("__name__") == "dagster._grpc.server"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def register(definitions: object, key: Key) -> None:
@@ -192,49 +230,68 @@ def _file(folder: Path, repository: object, what: tuple) -> Path:
 
 
 def load(repository: object, what: tuple) -> str | None:
-    """The stored answer ``what`` of ``repository``'s build, or None."""
+    """The stored answer ``what`` of ``repository``'s build, or None (not stored, or not readable:
+    a damaged file is removed)."""
     key = key_of(repository)
     value = key.value() if key else None
     if value is None:
         return None
+    path = _file(key.folder / value, repository, what)
     try:
-        return gzip.decompress(_file(key.folder / value, repository, what).read_bytes()).decode()
-    except (OSError, EOFError, ValueError, gzip.BadGzipFile):
+        text = gzip.decompress(path.read_bytes()).decode()
+    except FileNotFoundError:
         return None
+    except Exception:  # noqa: BLE001 - damaged (zlib.error, a bad header, not UTF-8...): a miss
+        path.unlink(missing_ok=True)
+        return None
+    try:
+        os.utime(path.parent)  # a key in use is the newest: pruned last
+    except OSError:
+        pass
+    return text
 
 
-def _write(folder: Path, path: Path, text: str) -> None:
+def _write(folder: Path, path: Path, text: str) -> bool:
+    """Write one answer atomically and prune older keys; False if it could not be written."""
+    from reflekt_core.errors import ReflektError
     from reflekt_core.fsutil import atomic_write_bytes
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         os.utime(folder)  # the newest key is kept
         atomic_write_bytes(path, gzip.compress(text.encode(), compresslevel=1, mtime=0))
+    except (OSError, ReflektError):
+        return False  # a read-only project or a full disk: the next start builds it, as Dagster does
+    try:
         keys = sorted((p for p in folder.parent.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime,
                       reverse=True)
         for old in keys[KEEP:]:
             if old != folder:
                 shutil.rmtree(old, ignore_errors=True)
     except OSError:
-        pass  # a read-only project: every start builds its snapshots, as Dagster does
+        pass
+    return True
 
 
-def store(repository: object, what: tuple, text: str, *, wait: bool = False) -> None:
-    """Keep ``text`` as the answer ``what`` of ``repository``'s build (in a thread unless ``wait``)."""
+def store(repository: object, what: tuple, text: str, *, wait: bool = False) -> bool:
+    """Keep ``text`` as the answer ``what`` of ``repository``'s build (in a thread unless ``wait``);
+    False when there is no key (or, with ``wait``, when it could not be written)."""
     key = key_of(repository)
     value = key.value() if key else None
     if value is None:
-        return
+        return False
     folder = key.folder / value
     args = (folder, _file(folder, repository, what), text)
     if wait:
-        _write(*args)
-    else:
-        threading.Thread(target=_write, args=args, name="reflekt-snapshot-store", daemon=False).start()
+        return _write(*args)
+    threading.Thread(target=_write, args=args, name="reflekt-snapshot-store", daemon=False).start()
+    return True
 
 
 def answers(repository: object) -> dict[tuple, Callable[[], str]]:
-    """What a code server answers for ``repository``, as Dagster's gRPC server computes it."""
+    """What a code server answers for ``repository``, as Dagster's gRPC server computes it
+    (``DagsterApiServer._get_serialized_external_repository_data`` with deferred job snapshots,
+    as the webserver and the daemon ask, and ``ExternalJob``)."""
     from dagster._core.remote_representation.external_data import JobDataSnap, RepositorySnap
     from dagster._serdes import serialize_value
 
@@ -246,14 +303,20 @@ def answers(repository: object) -> dict[tuple, Callable[[], str]]:
     return found
 
 
-def prime(definitions: object) -> int:
-    """Store the answers a code server gives for ``definitions`` (a keyed build); how many."""
-    repository = definitions.get_repository_def()
-    if key_of(repository) is None or key_of(repository).value() is None:
+def prime() -> int:
+    """Load the ``defs`` code location (configured by the environment) and store the answers its
+    code server will send; how many were written (0 when switched off or nothing could be stored)."""
+    from reflekt_dagster.definitions import config_from_env, defs
+    from reflekt_dagster.loadcache import fingerprint
+
+    if not enabled():
         return 0
-    stored = 0
-    for what, compute in answers(repository).items():
-        if load(repository, what) is None:
-            store(repository, what, compute(), wait=True)
-            stored += 1
-    return stored
+    config = config_from_env()
+    key = start(config, fingerprint(config))  # before the build (or the earlier build it returns)
+    definitions = defs()
+    register(definitions, key)
+    repository = definitions.get_repository_def()
+    if key.value() is None:
+        return 0
+    return sum(store(repository, what, compute(), wait=True)
+               for what, compute in answers(repository).items() if load(repository, what) is None)
