@@ -4,7 +4,12 @@
 location's dbt models and their keys for assets you write downstream of them.
 """
 
+import time as _time
+
 _HELPERS = ("dbt_models", "model_key", "source_keys")
+#: When this process first imported Reflekt's Dagster layer (reflekt_dagster.snapcache: code
+#: edited after that may not be the code that runs).
+IMPORTED_NS = _time.time_ns()
 
 
 def __getattr__(name: str):

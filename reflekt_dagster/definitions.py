@@ -244,6 +244,7 @@ def defs() -> Definitions:
     shared = fastpath.share_repository_snapshots()
 
     def build(fingerprint: object) -> Definitions:
+        snapcache.forget()  # the previous build is not kept alive while this one runs
         keyed = shared and snapcache.enabled() and snapcache.in_code_server()
         key = snapcache.start(config, fingerprint) if keyed else None  # hashed while the build runs
         with gc_paused():

@@ -21,7 +21,8 @@ Only a build that Dagster's gRPC code server loads is keyed (not a run's or a st
 Its key is hashed in a thread while the build runs (reading and hashing release the GIL: the
 second core does it). The build is not keyed if any of those files changed while the build read
 them (their ``stat`` at the build's start and at the first request differ), or less than
-``RACY_NS`` before it started (git's rule for changes within one tick of the file system's clock).
+``RACY_NS`` before it started (git's rule for changes within one tick of the file system's clock),
+or if one of Reflekt's own files changed after the process imported Reflekt.
 
 Answers are stored gzipped (at 5,000 schemas 1.2 MB for the repository, 0.5 MB for the job) under
 ``<project>/artifacts/dagster/snapshots/<key>/``, written atomically by a background thread once
@@ -44,6 +45,7 @@ import shutil
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,21 +138,28 @@ def _digest(config: dict, project) -> tuple[str, int]:
     add(str(Path(sys.executable).parent))  # dbt beside this Python is in the resources' configuration
     for name in _distributions():
         add("dist:" + name)
+    import reflekt_dagster
+
     for path in _code_files():
         add("code:" + path.name, path)
+        if path.stat().st_ctime_ns >= reflekt_dagster.IMPORTED_NS:
+            raise _Unkeyable(f"{path} changed after this process imported Reflekt")
     # what the loader read from the environment (config_from_env is its one reader; the profile
     # file REFLEKT_PROFILES_DIR may point at is hashed below by content)
-    add(repr(sorted((k, repr(v)) for k, v in config.items())))
-    add(str(project.dir))
+    add(repr(sorted((k, repr(str(project.dir) if k == "project_dir" else v)) for k, v in config.items())))
     items, newest = _inputs(project)
     for label, path in items:
         add(label, path)
     return h.hexdigest()[:40], newest
 
 
+class _Unkeyable(Exception):
+    """This build cannot be keyed."""
+
+
 #: Inputs changed this close to the build's start may have changed within one tick of the file
 #: system's clock without changing their ``stat`` (git's "racy" rule): such a build is not keyed.
-RACY_NS = 2_000_000_000
+RACY_NS = 3_000_000_000
 
 
 class Key:
@@ -200,16 +209,21 @@ def start(config: dict, before: object) -> Key:
 
 
 def in_code_server() -> bool:
-    """Whether Dagster's gRPC code server is loading this build (``LoadedRepositories``), not a run
-    or step process, which never sends a snapshot and need not hash anything."""
+    """Whether Dagster's gRPC code server is loading this build (``LoadedRepositories`` in a
+    ``DagsterApiServer``), not a run or step process or an in-process location, which never send
+    a snapshot and need not hash anything."""
+    found = set()
     frame = sys._getframe(1)
     while frame is not None:
-        code = frame.f_code
-        if (code.co_qualname == "LoadedRepositories.__init__"
-                and frame.f_globals.get("__name__") == "dagster._grpc.server"):
-            return True
+        if frame.f_globals.get("__name__") == "dagster._grpc.server":
+            found.add(frame.f_code.co_qualname)
         frame = frame.f_back
-    return False
+    return {"LoadedRepositories.__init__", "DagsterApiServer.__init__"} <= found
+
+
+def forget() -> None:
+    """Drop the registered build (before another one starts: it is not kept alive meanwhile)."""
+    _KEYED.clear()
 
 
 def register(definitions: object, key: Key) -> None:
@@ -238,11 +252,13 @@ def load(repository: object, what: tuple) -> str | None:
         return None
     path = _file(key.folder / value, repository, what)
     try:
-        text = gzip.decompress(path.read_bytes()).decode()
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - damaged (zlib.error, a bad header, not UTF-8...): a miss
-        path.unlink(missing_ok=True)
+        data = path.read_bytes()
+    except OSError:
+        return None  # not stored (or not readable by this user): a miss
+    try:
+        text = gzip.decompress(data).decode()
+    except (zlib.error, EOFError, gzip.BadGzipFile, UnicodeDecodeError):
+        path.unlink(missing_ok=True)  # damaged: built and stored again
         return None
     try:
         os.utime(path.parent)  # a key in use is the newest: pruned last
@@ -309,9 +325,16 @@ def prime() -> int:
     from reflekt_dagster.definitions import config_from_env, defs
     from reflekt_dagster.loadcache import fingerprint
 
-    if not enabled():
+    from reflekt_core.project import load_project
+
+    from reflekt_dagster.fastpath import _pinned
+
+    if not enabled() or not _pinned():
         return 0
     config = config_from_env()
+    # the prepare step has just written the package: wait until it is past the racy window
+    _, newest = _inputs(load_project(Path(config["project_dir"])))
+    time.sleep(max(0.0, min((newest + RACY_NS) / 1e9 + 0.05 - time.time(), RACY_NS / 1e9 + 0.05)))
     key = start(config, fingerprint(config))  # before the build (or the earlier build it returns)
     definitions = defs()
     register(definitions, key)

@@ -136,8 +136,7 @@ def test_prepare_stores_what_a_code_server_sends_under_the_key_it_looks_up(demo_
 
     project = _copy(demo_project, tmp_path / "jaffle_shop", monkeypatch, warehouse=True)
     prepare(project, "jaffle_shop.warehouse.segment", dbt_profiles_dir=project / "dbt_profiles")
-    settle(project)
-    assert prime_snapshots() == 2
+    assert prime_snapshots() == 2  # right after the package was written: prime waits out the racy window
     assert prime_snapshots() == 0  # already stored
     (key, files), = stored(project).items()
     assert any("stg_segment__" in text for text in files.values())
@@ -172,7 +171,10 @@ def prepared_package(project: Path) -> None:
 
 
 def test_the_key_changes_with_what_the_build_reads_and_nothing_else(project, monkeypatch, tmp_path):
+    import reflekt_dagster
+
     monkeypatch.setattr(snapcache, "RACY_NS", 0)
+    monkeypatch.setattr(reflekt_dagster, "IMPORTED_NS", time.time_ns() + 10**12)  # code edits: below
     base = _key(monkeypatch)
     assert base and _key(monkeypatch) == base
     schema = project / SCHEMA
@@ -210,7 +212,19 @@ def test_the_key_changes_with_what_the_build_reads_and_nothing_else(project, mon
         assert key not in seen, what
         seen.add(key)
     extra.write_text("x = 2\n")
-    assert _key(monkeypatch) not in seen
+    current = _key(monkeypatch)
+    assert current not in seen
+    # ~ in the project folder, and a relative one: the same project, the same key (and store)
+    monkeypatch.setenv("HOME", str(project.parent))
+    monkeypatch.setenv("REFLEKT_PROJECT_DIR", "~/" + project.name)
+    assert _key(monkeypatch) == current
+    monkeypatch.chdir(project.parent)
+    monkeypatch.setenv("REFLEKT_PROJECT_DIR", project.name)
+    assert _key(monkeypatch) == current
+    # Reflekt's code edited after this process imported it: the code that runs may be the old one
+    monkeypatch.setattr(reflekt_dagster, "IMPORTED_NS", time.time_ns())
+    extra.write_text("x = 3\n")
+    assert _key(monkeypatch) is None
 
 
 def test_a_build_whose_files_changed_while_it_ran_or_just_before_is_not_keyed(project, monkeypatch):
@@ -219,33 +233,43 @@ def test_a_build_whose_files_changed_while_it_ran_or_just_before_is_not_keyed(pr
     config = config_from_env()
     settle(project)
     assert _key(monkeypatch) is not None
-    key = snapcache.start(config, fingerprint(config))
-    (project / SCHEMA).write_text((project / SCHEMA).read_text().replace("shopping cart.", "cart.", 1))
-    assert key.value() is None  # changed while it ran
-    assert _key(monkeypatch) is None  # changed 0 s ago: within one tick it could change unseen
     monkeypatch.setattr(snapcache, "RACY_NS", 0)
+    key = snapcache.start(config, fingerprint(config))
+    key._thread.join()  # hashed the old content...
+    (project / SCHEMA).write_text((project / SCHEMA).read_text().replace("shopping cart.", "cart.", 1))
+    assert key.value() is None  # ...which changed while the build ran
     assert _key(monkeypatch) is not None
+    monkeypatch.setattr(snapcache, "RACY_NS", 3_000_000_000)
+    assert _key(monkeypatch) is None  # changed 0 s ago: within one tick it could change unseen
 
 
 def test_only_a_code_server_keys_its_build(project, monkeypatch):
-    """A run's or a step's process loads the same ``defs`` and never sends a snapshot: it hashes nothing."""
+    """A run's or a step's process, or an in-process location (``LoadedRepositories`` alone), loads
+    the same ``defs`` and never sends a snapshot: it hashes nothing. Dagster's gRPC server does."""
+    import logging
+    import threading
+
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-    from dagster._grpc.server import LoadedRepositories
+    from dagster._core.utils import FuturesAwareThreadPoolExecutor
+    from dagster._grpc.server import DEFAULT_DAGSTER_ENTRY_POINT, DagsterApiServer, LoadedRepositories
 
     import reflekt_dagster.definitions as definitions
     from reflekt_dagster import loadcache
 
     settle(project)
+    origin = LoadableTargetOrigin(executable_path=sys.executable, module_name="reflekt_dagster.definitions",
+                                  attribute="defs")
     monkeypatch.setattr(loadcache, "_LAST", [])
     assert snapcache.key_of(definitions.defs().get_repository_def()) is None
     monkeypatch.setattr(loadcache, "_LAST", [])
-    from dagster._grpc.server import DEFAULT_DAGSTER_ENTRY_POINT
-
-    origin = LoadableTargetOrigin(executable_path=sys.executable, module_name="reflekt_dagster.definitions",
-                                  attribute="defs")
     loaded = LoadedRepositories(origin, container_image=None, entry_point=DEFAULT_DAGSTER_ENTRY_POINT,
                                 container_context=None, code_location_name="reflekt")
-    repository, = loaded.definitions_by_name.values()
+    assert snapcache.key_of(next(iter(loaded.definitions_by_name.values()))) is None
+    monkeypatch.setattr(loadcache, "_LAST", [])
+    server = DagsterApiServer(server_termination_event=threading.Event(), logger=logging.getLogger("test"),
+                              server_threadpool_executor=FuturesAwareThreadPoolExecutor(max_workers=2),
+                              loadable_target_origin=origin, location_name="reflekt")
+    repository, = server._loaded_repositories.definitions_by_name.values()
     assert snapcache.key_of(repository).value()
 
 
@@ -262,16 +286,35 @@ def test_a_damaged_stored_answer_is_removed_and_built_again(project):
     assert stored(project)[key][name] == answer  # stored again
 
 
-def test_a_store_that_cannot_be_written_is_skipped(project, monkeypatch):
+def test_a_store_that_cannot_be_written_is_skipped_and_a_damaged_answer_removed(project, monkeypatch):
     import reflekt_core.fsutil as fsutil
 
+    calls = []
+
     def full(*args, **kwargs):
+        calls.append(args[0])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(fsutil, "_atomic_write", full)
-    settle(project)
-    assert snapcache.prime() == 0
-    assert not any(stored(project).values())
+    with monkeypatch.context() as patched:
+        patched.setattr(fsutil, "_atomic_write", full)
+        assert snapcache.prime() == 0
+    assert len(calls) == 2 and not any(stored(project).values())  # tried, failed, no error
+    assert snapcache.prime() == 2
+
+    # a damaged answer is removed (here the new one cannot be written: it stays a miss)
+    (key, files), = stored(project).items()
+    name = sorted(files)[0]
+    path = project / snapcache.FOLDER / key / name
+    path.write_bytes(path.read_bytes()[:40] + b"\0" * 100)
+    with monkeypatch.context() as patched:
+        patched.setattr(fsutil, "_atomic_write", full)
+        assert snapcache.prime() == 0
+    assert not path.exists()
+
+    # an answer read keeps its key from being pruned first
+    os.utime(path.parent, (1, 1))
+    assert snapcache.prime() == 1  # the removed one, stored again; the other one read
+    assert path.parent.stat().st_mtime > time.time() - 60
 
 
 def test_the_two_most_recently_used_keys_are_kept(tmp_path):
