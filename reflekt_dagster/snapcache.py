@@ -58,6 +58,7 @@ _KEYED: list = []
 
 
 def _code_files() -> list[Path]:
+    """Every file of the ``reflekt_core`` and ``reflekt_dagster`` packages (not their bytecode)."""
     import reflekt_core
     import reflekt_dagster
 
@@ -68,6 +69,15 @@ def _code_files() -> list[Path]:
     return files
 
 
+def _code_label(path: Path) -> str:
+    """``reflekt_dagster/snapcache.py``: the path within the packages' folder."""
+    parts = path.parts
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in ("reflekt_core", "reflekt_dagster"):
+            return "/".join(parts[i:])
+    return path.name
+
+
 def _distributions() -> list[str]:
     """The ``.dist-info`` folders (``name-version.dist-info``) beside Dagster and beside Reflekt."""
     import dagster
@@ -76,7 +86,8 @@ def _distributions() -> list[str]:
     names = []
     for folder in sorted(folders):
         try:
-            names += sorted(e.name for e in os.scandir(folder) if e.name.endswith((".dist-info", ".egg-link", ".pth")))
+            names += sorted(e.name for e in os.scandir(folder)
+                            if e.name.endswith((".dist-info", ".egg-link", ".pth")))
         except OSError:
             continue
     return names
@@ -141,7 +152,7 @@ def _digest(config: dict, project) -> tuple[str, int]:
     import reflekt_dagster
 
     for path in _code_files():
-        add("code:" + path.name, path)
+        add("code:" + _code_label(path), path)
         if path.stat().st_ctime_ns >= reflekt_dagster.IMPORTED_NS:
             raise _Unkeyable(f"{path} changed after this process imported Reflekt")
     # what the loader read from the environment (config_from_env is its one reader; the profile
