@@ -174,16 +174,18 @@ def share_repository_snapshots() -> bool:
             return job_original(self, request, context)
         replies = []
 
+        what = ("job", request.job_name)
+
         def compute() -> str:
-            stored = _quietly(snapcache.load, repo, ("job", request.job_name))
+            stored = _quietly(snapcache.load, repo, what)
             if stored is not None:
                 return stored
             replies.append(job_original(self, request, context))
             if replies[0].serialized_job_data:
-                _quietly(snapcache.store, repo, ("job", request.job_name), replies[0].serialized_job_data)
+                _quietly(snapcache.store, repo, what, replies[0].serialized_job_data)
             return replies[0].serialized_job_data  # "" in an error reply: not kept
 
-        text = _shared(repo, ("job", request.job_name), compute, keep=bool)
+        text = _shared(repo, what, compute, keep=bool)
         return replies[0] if replies else dagster_api_pb2.ExternalJobReply(serialized_job_data=text)
 
     for wrapper, original in ((repository, repository_original), (external_job, job_original)):

@@ -70,10 +70,14 @@ def _listing(folder: Path) -> tuple:
         return ()
 
 
+def config_repr(config: dict) -> str:
+    """The loader's configuration as one comparable string (its values' reprs, sorted by name)."""
+    return repr(sorted((k, repr(v)) for k, v in config.items()))
+
+
 def config_items(config: dict) -> str:
     """The loader's configuration and the ``REFLEKT_*`` environment, as one comparable string."""
-    return repr((sorted((k, repr(v)) for k, v in config.items()),
-                 sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_"))))
+    return repr((config_repr(config), sorted((k, v) for k, v in os.environ.items() if k.startswith("REFLEKT_"))))
 
 
 def fingerprint(config: dict) -> object:

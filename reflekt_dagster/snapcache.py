@@ -26,8 +26,9 @@ or if one of Reflekt's own files changed after the process imported Reflekt.
 
 Answers are stored gzipped (at 5,000 schemas 1.2 MB for the repository, 0.5 MB for the job) under
 ``<project>/artifacts/dagster/snapshots/<key>/``, written atomically by a background thread once
-computed; the two most recently used keys are kept. A file that cannot be read is removed and is
-a miss; one that cannot be written is skipped: Dagster's own answer is always the fallback. Only
+computed; the two most recently used keys are kept. A damaged file is removed (a miss, built and
+stored again), one that cannot be read is a miss, one that cannot be written is skipped:
+Dagster's own answer is always the fallback. Only
 the ``defs`` loader (the environment-configured code location) is keyed: ``build_definitions``
 called with Python objects (a translator, resources) has inputs no key can see.
 
@@ -57,25 +58,18 @@ FOLDER = Path("artifacts") / "dagster" / "snapshots"
 _KEYED: list = []
 
 
-def _code_files() -> list[Path]:
-    """Every file of the ``reflekt_core`` and ``reflekt_dagster`` packages (not their bytecode)."""
+def _code_files() -> list[tuple[str, Path]]:
+    """Every file of the ``reflekt_core`` and ``reflekt_dagster`` packages (not their bytecode), as
+    ``(path within the packages' folder, path)``."""
     import reflekt_core
     import reflekt_dagster
 
     files = []
     for package in (reflekt_core, reflekt_dagster):
         root = Path(package.__file__).parent
-        files += sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files += sorted((f"{package.__name__}/{p.relative_to(root).as_posix()}", p) for p in root.rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts)
     return files
-
-
-def _code_label(path: Path) -> str:
-    """``reflekt_dagster/snapcache.py``: the path within the packages' folder."""
-    parts = path.parts
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in ("reflekt_core", "reflekt_dagster"):
-            return "/".join(parts[i:])
-    return path.name
 
 
 def _distributions() -> list[str]:
@@ -131,6 +125,9 @@ def _inputs(project) -> tuple[list[tuple[str, str | Path | None]], int]:
 
 def _digest(config: dict, project) -> tuple[str, int]:
     """The key of a build of ``config`` on ``project``, and its inputs' newest change time."""
+    import reflekt_dagster
+    from reflekt_dagster.loadcache import config_repr
+
     h = hashlib.sha256()
 
     def add(label: str, path: str | Path | None = None) -> None:
@@ -149,15 +146,13 @@ def _digest(config: dict, project) -> tuple[str, int]:
     add(str(Path(sys.executable).parent))  # dbt beside this Python is in the resources' configuration
     for name in _distributions():
         add("dist:" + name)
-    import reflekt_dagster
-
-    for path in _code_files():
-        add("code:" + _code_label(path), path)
+    for label, path in _code_files():
+        add("code:" + label, path)
         if path.stat().st_ctime_ns >= reflekt_dagster.IMPORTED_NS:
             raise _Unkeyable(f"{path} changed after this process imported Reflekt")
     # what the loader read from the environment (config_from_env is its one reader; the profile
     # file REFLEKT_PROFILES_DIR may point at is hashed below by content)
-    add(repr(sorted((k, repr(str(project.dir) if k == "project_dir" else v)) for k, v in config.items())))
+    add(config_repr({**config, "project_dir": str(project.dir)}))
     items, newest = _inputs(project)
     for label, path in items:
         add(label, path)

@@ -201,7 +201,7 @@ def test_the_key_changes_with_what_the_build_reads_and_nothing_else(project, mon
         "an installed distribution": lambda: monkeypatch.setattr(
             snapcache, "_distributions", lambda original=snapcache._distributions: [*original(), "x-1.0.dist-info"]),
         "Reflekt's code": lambda: monkeypatch.setattr(
-            snapcache, "_code_files", lambda original=snapcache._code_files: [*original(), extra]),
+            snapcache, "_code_files", lambda original=snapcache._code_files: [*original(), ("extra/code.py", extra)]),
     }
     extra = tmp_path / "code.py"
     extra.write_text("x = 1\n")
@@ -324,3 +324,19 @@ def test_the_two_most_recently_used_keys_are_kept(tmp_path):
         os.utime(folder / name, (time.time() - 100 * (age + 1),) * 2)
     assert snapcache._write(folder / "new", folder / "new" / "repository-x.json.gz", "{}")
     assert sorted(p.name for p in folder.iterdir()) == ["new", "used"]
+
+
+def test_awkward_file_names_are_keyed_like_any_other(project, monkeypatch):
+    """Names nobody here wrote: spaces, a newline, non-UTF-8 bytes, an emoji, a leading dash: each
+    new file is a new key, and the same tree gives the same key again."""
+    monkeypatch.setattr(snapcache, "RACY_NS", 0)
+    folder = os.fsencode(project / "schemas" / "jaffle_shop")
+    seen = {_key(monkeypatch)}
+    for name in (b"Cart Viewed copy.json", b"line\nbreak.json", b"latin-1 \xe9v\xe9nement.json",
+                 "🛒 cart.json".encode(), b"-rf.json"):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(b"{}")
+        key = _key(monkeypatch)
+        assert key is not None and key not in seen, name
+        assert _key(monkeypatch) == key
+        seen.add(key)
